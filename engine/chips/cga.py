@@ -1,0 +1,127 @@
+"""IBM Color Graphics Adapter, text side: CRTC at 3D4/3D5, mode 3D8, colour 3D9, status 3DA.
+
+Status (3DA) is derived from virtual time so that the retrace-polling loops every CGA program
+runs ("wait for display-enable low before writing video memory", "wait for vertical retrace")
+terminate: one scan line is 76 PIT clocks (912 dots at 14.318 MHz / 12), a frame 262 lines
+(59.92 Hz); bit 0 (display enable inactive) is set outside the 640x200 active area, bit 3
+(vertical retrace) during the 16 scan lines of vertical sync. The timing is the standard
+80x25/320x200 timing rather than being computed from R0-R9.
+
+Ports ``PORTS = [(0x3D0, 0x3DF)]``: 3D0-3D7 mirror the CRTC index (even) / data (odd) pair;
+3DB/3DC clear/preset the light-pen latch; 3DD-3DF float.
+
+API:
+    cga = CGA(clock=None)
+    cga.crtc (CRTC6845) ; cga.mode (3D8) ; cga.color (3D9) ; cga.status() -> int
+    cga.text_screen(mem) -> TextScreen   # mem: the whole 1 MiB address space, or any buffer
+                                         # where 0xB8000.. holds the card's 16 KiB
+    cga.is_text -> bool ; cga.columns -> 40|80
+    reset() ; get_state() ; set_state()
+Power-on mode register is 0x29 (80x25 text, video on, blink), so a BIOS that never sets the
+mode still gets a readable console; every real BIOS overwrites it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.chips.base import Chip, Clock
+from engine.chips.crtc6845 import CRTC6845
+from engine.chips.textscreen import TextScreen
+
+VRAM_BASE = 0xB8000
+VRAM_SIZE = 0x4000
+LINE_CLOCKS = 76
+FRAME_LINES = 262
+ACTIVE_LINES = 200
+ACTIVE_CLOCKS = 53  # 640 of 912 dots
+VSYNC_FIRST = 224
+VSYNC_LINES = 16
+POWER_ON_MODE = 0x29
+
+
+class CGA(Chip):
+    name = "cga"
+    PORTS = [(0x3D0, 0x3DF)]
+
+    def __init__(self, *, clock: Clock | None = None, name: str = "cga") -> None:
+        super().__init__(clock=clock)
+        self.name = name
+        self.crtc = CRTC6845()
+        self.reset()
+
+    def reset(self) -> None:
+        self.crtc.reset()
+        self.mode = POWER_ON_MODE
+        self.color = 0
+        self.light_pen = False
+
+    # -- ports --------------------------------------------------------------------------
+    def status(self) -> int:
+        t = self.now()
+        line = (t // LINE_CLOCKS) % FRAME_LINES
+        active = line < ACTIVE_LINES and t % LINE_CLOCKS < ACTIVE_CLOCKS
+        value = 0xF0 | (0 if active else 0x01)
+        if self.light_pen:
+            value |= 0x02
+        value |= 0x04  # light-pen switch open
+        if VSYNC_FIRST <= line < VSYNC_FIRST + VSYNC_LINES:
+            value |= 0x08
+        return value
+
+    def read(self, port: int, width: int = 1) -> int:
+        if 0x3D0 <= port <= 0x3D7:
+            return self.crtc.read_data() if port & 1 else 0xFF
+        if port == 0x3DA:
+            return self.status()
+        return 0xFF  # 3D8/3D9 are write-only
+
+    def write(self, port: int, value: int, width: int = 1) -> None:
+        value &= 0xFF
+        if 0x3D0 <= port <= 0x3D7:
+            if port & 1:
+                self.crtc.write_data(value)
+            else:
+                self.crtc.write_index(value)
+        elif port == 0x3D8:
+            self.mode = value & 0x3F
+        elif port == 0x3D9:
+            self.color = value & 0x3F
+        elif port == 0x3DB:
+            self.light_pen = False
+        elif port == 0x3DC:
+            self.light_pen = True
+
+    # -- what is on screen ----------------------------------------------------------------
+    @property
+    def is_text(self) -> bool:
+        return not self.mode & 0x02
+
+    @property
+    def columns(self) -> int:
+        return 80 if self.mode & 0x01 else 40
+
+    def text_screen(self, mem: Any, base: int = VRAM_BASE) -> TextScreen:
+        # The CRTC's displayed counts win when programmed (a BIOS may set 80x30-style
+        # modes); before anything programs it they are 0 and the mode register decides.
+        cols = self.crtc.columns if 0 < self.crtc.columns <= 132 else self.columns
+        rows = self.crtc.rows if 0 < self.crtc.rows <= 60 else 25
+        return TextScreen.from_memory(
+            memoryview(mem)[base:base + VRAM_SIZE],
+            start=self.crtc.start_address, cols=cols, rows=rows,
+            cursor=self.crtc.cursor_address, cursor_start=self.crtc.cursor_start,
+            cursor_end=self.crtc.cursor_end, cursor_enabled=self.crtc.cursor_enabled,
+            mda=False, graphics=not self.is_text, video_enabled=bool(self.mode & 0x08),
+            blink_enabled=bool(self.mode & 0x20),
+        )
+
+    # -- state --------------------------------------------------------------------------
+    def get_state(self) -> dict[str, Any]:
+        return {"crtc": self.crtc.get_state(), "mode": self.mode, "color": self.color,
+                "light_pen": self.light_pen}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.crtc.set_state(state["crtc"])
+        self.mode = state["mode"]
+        self.color = state["color"]
+        self.light_pen = state["light_pen"]

@@ -1,0 +1,11 @@
+"""Text-mode screen snapshots for the console (see engine/chips/textscreen.py).
+
+``from engine.video import TextScreen`` is the name the machine and the TUI use; the class
+lives beside the display adapters that build it (``CGA.text_screen(mem)``,
+``MDA.text_screen(mem)``).
+"""
+
+from engine.chips.cp437 import CP437, decode
+from engine.chips.textscreen import TextScreen
+
+__all__ = ["CP437", "TextScreen", "decode"]
