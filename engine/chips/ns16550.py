@@ -255,11 +255,14 @@ class UART16550(Chip):
         return self._irq_level
 
     # -- ports --------------------------------------------------------------------------
-    def read(self, port: int, width: int = 1) -> int:
+    def _access(self, port: int) -> tuple[int, int, int]:
+        """Catch up to the time of this IN/OUT; return (now, register, DLAB bit)."""
         now = self.now()
         self._advance(now)
-        reg = (port - self.base) & 7
-        dlab = self.lcr & 0x80
+        return now, (port - self.base) & 7, self.lcr & 0x80
+
+    def read(self, port: int, width: int = 1) -> int:
+        now, reg, dlab = self._access(port)
         if reg == 0:
             if dlab:
                 return self.divisor & 0xFF
@@ -294,10 +297,7 @@ class UART16550(Chip):
 
     def write(self, port: int, value: int, width: int = 1) -> None:
         value &= 0xFF
-        now = self.now()
-        self._advance(now)
-        reg = (port - self.base) & 7
-        dlab = self.lcr & 0x80
+        now, reg, dlab = self._access(port)
         if reg == 0:
             if dlab:
                 self.divisor = (self.divisor & 0xFF00) | value
