@@ -13,9 +13,11 @@ read-back command (count and/or status, with the null-count bit); count 0 meanin
 (10000 in BCD). Timing follows the datasheet: a count is loaded into the counting element on
 the clock after it is written, mode 0 OUT goes high N+1 clocks after the write, mode 2 pulses
 OUT low for one clock per period, mode 3 is high for ceil(N/2) and low for floor(N/2).
+Mode 3 with an odd N reads back the 8254's sequence (N, N-1, N-3, ... high; N, N-3, ... low).
 Approximations: a new count written in mode 3 takes effect at the end of the current period
 (the 8254 switches at the end of the current half-cycle); a count of 1 in modes 2/3 (illegal
-on the chip) behaves like 2; count read-back in mode 3 with an odd N is approximate.
+on the chip) behaves like 2. tests/engine/chips/test_i8253_reference.py checks all of this
+clock by clock against a stepped reference model.
 
 Public API:
     pit = PIT8253(base=0x40, clock=None)  # ports base..base+3; clock() -> virtual time
@@ -97,15 +99,18 @@ class _Channel:
 
     def sync(self, t: int) -> None:
         """Apply a pending end-of-period count change (modes 2/3) once its time has come."""
-        if self.next_start is not None and t >= self.next_start:
+        if self.next_start is not None and t >= self.next_start and self.frozen is None:
             self.start = self.next_start
             self.n = self.next_n
             self.next_start = None
 
     def elapsed(self, t: int) -> int:
-        if self.frozen is not None:
+        # While the gate holds counting, elapsed time stops at `frozen` (a count written with
+        # the gate low still loads on the next clock, then waits at elapsed 0).
+        e = t - self.start
+        if self.frozen is not None and e > self.frozen:
             return self.frozen
-        return t - self.start
+        return e
 
     def period(self) -> int:
         return max(self.n, 2) if self.mode in (2, 3) else self.n
@@ -125,8 +130,15 @@ class _Channel:
             if mode == 2:
                 return n - p
             half = (n + 1) // 2
-            k = p if p < half else p - half
-            return max((n & ~1) - 2 * k, 0) % self.modulus
+            if not n & 1:
+                k = p if p < half else p - half
+                return (n - 2 * k) % self.modulus
+            # Odd N (8254 datasheet): reload N, then the first clock of the high half takes
+            # one off and the first of the low half three, the rest two each.
+            if p < half:
+                return n if p == 0 else n + 1 - 2 * p
+            q = p - half
+            return n if q == 0 else n - 1 - 2 * q
         return (self.n - e) % self.modulus
 
     def out(self, t: int) -> bool:
@@ -192,11 +204,13 @@ class _Channel:
         mode = self.mode
         if mode in (1, 5):
             return  # the count is loaded by the next gate trigger
-        if mode in (2, 3) and self.armed and self.frozen is None and self.gate:
-            e = t - self.start
-            p = self.period()
-            self.next_start = self.start + (max(e, 0) // p + 1) * p
-            self.next_n = n
+        if mode in (2, 3) and self.armed and t >= self.start:
+            if self.gate and self.frozen is None:
+                # Counting: the new count takes over at the end of the current period.
+                p = self.period()
+                self.next_start = self.start + ((t - self.start) // p + 1) * p
+                self.next_n = n
+            # Gate low: the gate's rising edge reloads from the count register.
             return
         self.hold = self.count(t)
         self.n = n
@@ -204,11 +218,7 @@ class _Channel:
         self.next_start = None
         self.start = t + 1
         self.armed = True
-        self.frozen = None
-        if not self.gate and mode in (0, 4):
-            self.frozen = -1  # loads, but does not count until the gate rises
-        elif not self.gate and mode in (2, 3):
-            self.frozen = -1
+        self.frozen = None if self.gate else 0  # with the gate low: load, then wait
 
     def set_gate(self, level: bool, t: int) -> None:
         if level == self.gate:
@@ -227,13 +237,17 @@ class _Channel:
         if not self.armed:
             return
         if not level:
-            self.frozen = t - self.start
+            self.frozen = max(t - self.start, 0)
         elif mode in (2, 3):
+            self.hold = self.count(t)
             self.next_start = None
-            self.start = t + 1  # gate rising reloads the count
+            self.n = self._count_value(self.cr)
+            self.start = t + 1  # gate rising reloads the count register
             self.frozen = None
         else:
-            self.start = t - (self.frozen or 0)
+            frozen = self.frozen or 0
+            if t - self.start > frozen:
+                self.start = t - frozen  # resume from where counting stopped
             self.frozen = None
 
     def null_count(self, t: int) -> bool:
