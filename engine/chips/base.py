@@ -39,6 +39,18 @@ class Chip:
             return self.clock()
         return self._tick_time
 
+    def polled_now(self, step: int = 16) -> int:
+        """``now()`` for status registers that software busy-polls (CGA/MDA retrace).
+
+        With a clock this is just the clock. Without one, time would stand still between two
+        ticks and a "wait for retrace" loop would never end, so each poll nudges a private
+        offset forward by ``step`` clocks (about one IN-and-branch iteration).
+        """
+        if self.clock is not None:
+            return self.clock()
+        self._poll_offset = getattr(self, "_poll_offset", 0) + step
+        return self._tick_time + self._poll_offset
+
     def tick(self, now: int) -> None:
         """Catch up to virtual time ``now``. Chips with time behaviour extend this."""
         if now > self._tick_time:

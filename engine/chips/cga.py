@@ -58,7 +58,7 @@ class CGA(Chip):
 
     # -- ports --------------------------------------------------------------------------
     def status(self) -> int:
-        t = self.now()
+        t = self.polled_now()
         line = (t // LINE_CLOCKS) % FRAME_LINES
         active = line < ACTIVE_LINES and t % LINE_CLOCKS < ACTIVE_CLOCKS
         value = 0xF0 | (0 if active else 0x01)

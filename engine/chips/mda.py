@@ -46,7 +46,7 @@ class MDA(Chip):
         self.mode = POWER_ON_MODE
 
     def status(self) -> int:
-        t = self.now()
+        t = self.polled_now()
         pos = t % LINE_CLOCKS
         value = 0xF0
         if pos >= ACTIVE_CLOCKS:

@@ -276,3 +276,15 @@ def test_state_round_trips():
     other_m = MDA()
     other_m.set_state(json.loads(json.dumps(mda.get_state())))
     assert other_m.get_state() == mda.get_state()
+
+
+def test_status_polling_terminates_even_without_a_clock():
+    for card, port in ((CGA(), 0x3DA), (MDA(), 0x3BA)):
+        for bit in (1, 8) if port == 0x3DA else (1,):
+            reads = 0
+            while not card.read(port) & bit:
+                reads += 1
+                assert reads < 100_000
+            while card.read(port) & bit:
+                reads += 1
+                assert reads < 100_000
