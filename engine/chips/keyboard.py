@@ -12,7 +12,7 @@ knowing why (for example "the BIOS type-ahead buffer has room"), since a BIOS dr
 its 15-character buffer is full: with the predicate no pasted character is ever lost.
 
 Wires and methods:
-    kbd = XTKeyboard(clock=None, min_gap=600, ready=None)
+    kbd = XTKeyboard(clock=None, min_gap=600, ready=None, read_ack_delay=5966)
     kbd.irq = pic.wire(1)            # IRQ1: high while a byte waits in the register
     kbd.read_data() -> int           # port 60h (PPI port A): the register
     kbd.set_clear(level)             # port 61h bit 7: 1 clears the register and holds it clear
@@ -26,7 +26,10 @@ Wires and methods:
 The host-side methods only append to a deque, so a UI thread may call them while the
 emulation thread runs ``tick``; the machine must tick the keyboard at least once per slice.
 After the guest acknowledges, the register keeps its last byte readable at port 60h (as the AT
-does); games that poll port 60h therefore still see the last key.
+does); games that poll port 60h therefore still see the last key. Handlers written for the AT
+read port 60h and never pulse 61h bit 7; on a real XT the keyboard would then stall, here a
+byte that was read counts as acknowledged ``read_ack_delay`` clocks (5 ms) after its first
+read (``None`` gives the strict XT behaviour).
 """
 
 from __future__ import annotations
@@ -53,12 +56,14 @@ class XTKeyboard(Chip):
         clock: Clock | None = None,
         min_gap: int = 600,
         ready: Callable[[], bool] | None = None,
+        read_ack_delay: int | None = 5966,
         name: str = "keyboard",
     ) -> None:
         super().__init__(clock=clock)
         self.name = name
         self.min_gap = min_gap
         self.ready = ready
+        self.read_ack_delay = read_ack_delay
         self.irq: Wire = _no_wire
         self.queue: deque[int] = deque()
         self.reset()
@@ -67,6 +72,7 @@ class XTKeyboard(Chip):
         """Power-on: register empty, lines released. Host keys already queued are kept."""
         self.data = 0
         self.full = False
+        self.read_at = -1  # when the guest first read the waiting byte (-1: not yet)
         self.clear_held = False
         self.clock_low = False
         self.earliest = 0  # no delivery before this time (gap after delivery / ack)
@@ -104,6 +110,8 @@ class XTKeyboard(Chip):
 
     # -- motherboard side ------------------------------------------------------------------
     def read_data(self) -> int:
+        if self.full and self.read_at < 0:
+            self.read_at = self.now()
         return self.data
 
     def set_clear(self, level: bool) -> None:
@@ -130,7 +138,19 @@ class XTKeyboard(Chip):
     def _can_send(self) -> bool:
         return bool(self.queue) and not self.full and not self.clear_held and not self.clock_low
 
+    def _implicit_ack_at(self) -> int | None:
+        if not self.full or self.read_at < 0 or self.read_ack_delay is None:
+            return None
+        return self.read_at + self.read_ack_delay
+
     def _try_deliver(self, now: int) -> None:
+        ack_at = self._implicit_ack_at()
+        if ack_at is not None and now >= ack_at:
+            # AT-style handler: read port 60h but never pulsed 61h bit 7. Treat the read as
+            # the acknowledge once the delay has passed (the byte was seen: nothing lost).
+            self.full = False
+            self.earliest = max(self.earliest, now)
+            self._set_irq(False)
         if not self._can_send() or now < self.earliest:
             return
         if self.ready is not None and not self.ready():
@@ -138,6 +158,7 @@ class XTKeyboard(Chip):
             return
         self.data = self.queue.popleft()
         self.full = True
+        self.read_at = -1
         self.earliest = now + self.min_gap
         self._set_irq(True)
 
@@ -146,6 +167,9 @@ class XTKeyboard(Chip):
         self._try_deliver(now)
 
     def next_event(self, now: int) -> int | None:
+        ack_at = self._implicit_ack_at()
+        if ack_at is not None and self.queue:
+            return max(ack_at, now)
         if not self._can_send():
             return None
         return max(self.earliest, now)
@@ -158,7 +182,8 @@ class XTKeyboard(Chip):
     # -- state --------------------------------------------------------------------------
     def get_state(self) -> dict[str, Any]:
         return {
-            "data": self.data, "full": self.full, "clear_held": self.clear_held,
+            "data": self.data, "full": self.full, "read_at": self.read_at,
+            "clear_held": self.clear_held,
             "clock_low": self.clock_low, "earliest": self.earliest,
             "irq_level": self._irq_level, "queue": bytes(self.queue),
             "tick_time": self._tick_time,
@@ -167,6 +192,7 @@ class XTKeyboard(Chip):
     def set_state(self, state: dict[str, Any]) -> None:
         self.data = state["data"]
         self.full = state["full"]
+        self.read_at = state["read_at"]
         self.clear_held = state["clear_held"]
         self.clock_low = state["clock_low"]
         self.earliest = state["earliest"]

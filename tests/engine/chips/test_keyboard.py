@@ -199,3 +199,34 @@ def test_ppi_state_round_trip():
     other = XTSystemPPI()
     other.set_state(pickle.loads(pickle.dumps(ppi.get_state())))
     assert other.get_state() == ppi.get_state() and other.read(0x61) == 0x4B
+
+
+def at_style_int9(ppi):
+    """A handler written for the AT: reads port 60h, never pulses port 61h bit 7."""
+    return ppi.read(0x60)
+
+
+def test_read_without_ack_counts_as_ack_after_delay():
+    clk, kbd, ppi, _, irq = board(min_gap=10, read_ack_delay=1000)
+    kbd.type_text("ok")
+    got = []
+    while clk.t < 100_000:
+        nxt = kbd.next_event(clk.t)
+        if nxt is None:
+            break
+        clk.t = max(nxt, clk.t)
+        kbd.tick(clk.t)
+        if irq[-1] and kbd.read_at < 0:  # a new byte the handler has not read yet
+            got.append(at_style_int9(ppi))
+    assert got == [0x18, 0x98, 0x25, 0xA5]
+    assert clk.t >= 3 * 1000
+
+
+def test_strict_xt_mode_waits_for_ack_forever():
+    clk, kbd, ppi, _, irq = board(read_ack_delay=None)
+    kbd.send([1, 0x81])
+    kbd.tick(0)
+    ppi.read(0x60)
+    assert kbd.next_event(0) is None
+    kbd.tick(10**7)
+    assert kbd.pending() == 1 and irq == [True]
