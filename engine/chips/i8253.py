@@ -62,7 +62,7 @@ class _Channel:
     _FIELDS = (
         "mode", "access", "bcd", "cr", "cr_low", "write_hi", "read_hi", "latch", "latch_hi",
         "status", "gate", "armed", "n", "start", "frozen", "hold", "next_n", "next_start",
-        "written",
+        "written", "hold_out",
     )
 
     def __init__(self) -> None:
@@ -85,6 +85,7 @@ class _Channel:
         self.next_n = 0  # modes 2/3: count that takes over at next_start
         self.next_start: int | None = None
         self.written = False  # a count has been written since the control word
+        self.hold_out = True  # mode 1: OUT between a retrigger and the reload it causes
 
     # -- timeline ---------------------------------------------------------------------
     @property
@@ -150,6 +151,8 @@ class _Channel:
             return True
         e = self.elapsed(t)
         if e < 0:
+            if mode == 1:
+                return self.hold_out  # a retrigger changes nothing until the reload
             return mode != 0  # not loaded yet: mode 0 is low from the control word on
         if mode == 0 or mode == 1:
             return e >= self.n
@@ -228,6 +231,7 @@ class _Channel:
         self.gate = level
         if mode in (1, 5):
             if level and self.written:
+                self.hold_out = self.out(t)
                 self.hold = self.count(t)
                 self.n = self._count_value(self.cr)
                 self.armed = True
