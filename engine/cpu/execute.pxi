@@ -1,0 +1,388 @@
+# Decode and execute one instruction. The opcode switch is written as an if/elif chain on a C
+# integer, which Cython turns into a C `switch`. Each arm is short and calls the inline helpers
+# of the other .pxi files, so this file reads as the 8086 opcode map.
+
+cdef inline int condition(CPU c, int cc) noexcept nogil:
+    """Jcc condition codes 0-15 (O NO B NB Z NZ BE A S NS P NP L GE LE G)."""
+    cdef int r
+    cdef int k = cc >> 1
+    if k == 0:
+        r = c.of
+    elif k == 1:
+        r = c.cf
+    elif k == 2:
+        r = c.zf
+    elif k == 3:
+        r = c.cf | c.zf
+    elif k == 4:
+        r = c.sf
+    elif k == 5:
+        r = c.pf
+    elif k == 6:
+        r = c.sf != c.of
+    else:
+        r = c.zf | (c.sf != c.of)
+    return r ^ (cc & 1)
+
+
+cdef inline void jump_short(CPU c, int taken) noexcept nogil:
+    cdef uint16_t rel = <uint16_t><int16_t><int8_t>fetch8(c)
+    if taken:
+        c.ip += rel
+
+
+cdef inline void divide_error(CPU c) noexcept nogil:
+    # The 8086 pushes the address of the NEXT instruction (the 286 and later push the faulting one).
+    c.interrupt(0)
+
+
+cdef inline void group3(CPU c, int w) noexcept nogil:
+    cdef uint16_t v, imm
+    decode_modrm(c)
+    v = get_rm(c, w)
+    if c.reg < 2:              # TEST r/m, imm (reg 1 is an undocumented alias)
+        imm = fetch16(c) if w else fetch8(c)
+        alu_logic(c, w, v & imm)
+    elif c.reg == 2:           # NOT
+        set_rm(c, w, ~v)
+    elif c.reg == 3:           # NEG
+        set_rm(c, w, alu_sub(c, w, 0, v, 0))
+    elif c.reg == 4:
+        op_mul(c, w, v)
+    elif c.reg == 5:
+        op_imul(c, w, v)
+    elif c.reg == 6:
+        if op_div(c, w, v):
+            divide_error(c)
+    elif op_idiv(c, w, v):
+        divide_error(c)
+
+
+cdef inline void group5(CPU c, int w) noexcept nogil:
+    """FE/FF: INC DEC CALL CALLF JMP JMPF PUSH PUSH. FE /2-/7 are undefined on the 8086; we run
+    them as the FF forms with a byte operand, which never leaves the 1 MiB space."""
+    cdef uint16_t v, seg
+    decode_modrm(c)
+    if c.reg == 0:
+        set_rm(c, w, alu_inc(c, w, get_rm(c, w)))
+    elif c.reg == 1:
+        set_rm(c, w, alu_dec(c, w, get_rm(c, w)))
+    elif c.reg == 2:
+        v = get_rm(c, w)
+        push(c, c.ip)
+        c.ip = v
+    elif c.reg == 4:
+        c.ip = get_rm(c, w)
+    elif c.reg == 3 or c.reg == 5:
+        if c.mod == 3:
+            # No memory operand: the 8086 uses whatever its address latch holds; we read from
+            # offset 0 of the data segment, a defined and harmless choice.
+            c.ea_seg = data_seg(c)
+            c.ea_off = 0
+        v = rw(c, c.ea_seg, c.ea_off)
+        seg = rw(c, c.ea_seg, <uint16_t>(c.ea_off + 2))
+        if c.reg == 3:
+            push(c, c.sregs[S_CS])
+            push(c, c.ip)
+        c.sregs[S_CS] = seg
+        c.ip = v
+    else:
+        v = get_rm(c, w)
+        if c.mod == 3 and c.rm == R_SP and w:
+            v -= 2          # PUSH SP pushes the decremented SP on the 8086
+        push(c, v)
+
+
+cdef inline void alu_block(CPU c, uint8_t op) noexcept nogil:
+    """00-3F where (op & 7) < 6: ADD OR ADC SBB AND SUB XOR CMP in their six encodings."""
+    cdef int aop = op >> 3
+    cdef int k = op & 7
+    cdef int w = k & 1
+    cdef uint16_t r
+    if k < 4:
+        decode_modrm(c)
+        if k & 2:
+            r = alu(c, aop, w, getreg(c, w, c.reg), get_rm(c, w))
+            if aop != 7:
+                setreg(c, w, c.reg, r)
+        else:
+            r = alu(c, aop, w, get_rm(c, w), getreg(c, w, c.reg))
+            if aop != 7:
+                set_rm(c, w, r)
+    elif k == 4:
+        r = alu(c, aop, 0, c.regs[R_AX] & 0xFF, fetch8(c))
+        setr8(c, 0, r)
+    else:
+        c.regs[R_AX] = alu(c, aop, 1, c.regs[R_AX], fetch16(c))
+
+
+cdef inline int read_prefixes(CPU c) noexcept nogil:
+    """Consume prefix bytes; return the opcode. Bounded so that a segment full of prefixes
+    (hostile code) cannot spin forever inside one step."""
+    cdef uint8_t op
+    cdef int count = 0
+    while True:
+        op = fetch8(c)
+        if op == 0x26:
+            c.seg_ovr = S_ES
+        elif op == 0x2E:
+            c.seg_ovr = S_CS
+        elif op == 0x36:
+            c.seg_ovr = S_SS
+        elif op == 0x3E:
+            c.seg_ovr = S_DS
+        elif op == 0xF2:
+            c.rep = REP_NZ
+        elif op == 0xF3:
+            c.rep = REP_Z
+        elif op == 0xF0 or op == 0xF1:
+            pass
+        else:
+            return op
+        count += 1
+        if count > 0x10000:
+            return 0x90
+
+
+cdef inline void execute(CPU c) noexcept nogil:
+    cdef uint8_t op
+    cdef int w
+    cdef uint16_t v, t, off
+    c.insn_ip = c.ip
+    c.seg_ovr = -1
+    c.rep = REP_NONE
+    op = fetch8(c)
+    if op == 0x26 or op == 0x2E or op == 0x36 or op == 0x3E or op >= 0xF0 and op <= 0xF3:
+        c.ip -= 1
+        op = read_prefixes(c)
+    if op < 0x40 and (op & 7) < 6:
+        alu_block(c, op)
+        return
+    w = op & 1
+    if op == 0x06 or op == 0x0E or op == 0x16 or op == 0x1E:
+        push(c, c.sregs[op >> 3])
+    elif op == 0x07 or op == 0x0F or op == 0x17 or op == 0x1F:
+        # 0F is POP CS on the 8086.
+        c.sregs[op >> 3] = pop(c)
+        if op == 0x17:
+            c.shadow = 1
+    elif op == 0x27:
+        op_daa(c)
+    elif op == 0x2F:
+        op_das(c)
+    elif op == 0x37:
+        op_aaa_aas(c, 0)
+    elif op == 0x3F:
+        op_aaa_aas(c, 1)
+    elif op >= 0x40 and op <= 0x47:
+        c.regs[op & 7] = alu_inc(c, 1, c.regs[op & 7])
+    elif op >= 0x48 and op <= 0x4F:
+        c.regs[op & 7] = alu_dec(c, 1, c.regs[op & 7])
+    elif op >= 0x50 and op <= 0x57:
+        v = c.regs[op & 7]
+        if op == 0x54:
+            v -= 2
+        push(c, v)
+    elif op >= 0x58 and op <= 0x5F:
+        c.regs[op & 7] = pop(c)
+    elif op >= 0x60 and op <= 0x7F:
+        # 60-6F are undocumented aliases of 70-7F on the 8086.
+        jump_short(c, condition(c, op & 0x0F))
+    elif op >= 0x80 and op <= 0x83:
+        decode_modrm(c)
+        v = get_rm(c, w)
+        if op == 0x81:
+            t = fetch16(c)
+        elif op == 0x83:
+            t = <uint16_t><int16_t><int8_t>fetch8(c)
+        else:
+            t = fetch8(c)
+        t = alu(c, c.reg, w, v, t)
+        if c.reg != 7:
+            set_rm(c, w, t)
+    elif op == 0x84 or op == 0x85:
+        decode_modrm(c)
+        alu_logic(c, w, get_rm(c, w) & getreg(c, w, c.reg))
+    elif op == 0x86 or op == 0x87:
+        decode_modrm(c)
+        v = get_rm(c, w)
+        set_rm(c, w, getreg(c, w, c.reg))
+        setreg(c, w, c.reg, v)
+    elif op >= 0x88 and op <= 0x8B:
+        decode_modrm(c)
+        if op & 2:
+            setreg(c, w, c.reg, get_rm(c, w))
+        else:
+            set_rm(c, w, getreg(c, w, c.reg))
+    elif op == 0x8C:
+        decode_modrm(c)
+        set_rm(c, 1, c.sregs[c.reg & 3])
+    elif op == 0x8D:
+        decode_modrm(c)
+        if c.mod != 3:
+            c.regs[c.reg] = c.ea_off
+    elif op == 0x8E:
+        decode_modrm(c)
+        c.sregs[c.reg & 3] = get_rm(c, 1)
+        if (c.reg & 3) == S_SS:
+            c.shadow = 1
+    elif op == 0x8F:
+        decode_modrm(c)
+        v = pop(c)
+        set_rm(c, 1, v)
+    elif op >= 0x90 and op <= 0x97:
+        v = c.regs[op & 7]
+        c.regs[op & 7] = c.regs[R_AX]
+        c.regs[R_AX] = v
+    elif op == 0x98:
+        c.regs[R_AX] = <uint16_t><int16_t><int8_t>(c.regs[R_AX] & 0xFF)
+    elif op == 0x99:
+        c.regs[R_DX] = 0xFFFF if c.regs[R_AX] & 0x8000 else 0
+    elif op == 0x9A:
+        off = fetch16(c)
+        v = fetch16(c)
+        push(c, c.sregs[S_CS])
+        push(c, c.ip)
+        c.sregs[S_CS] = v
+        c.ip = off
+    elif op == 0x9B:
+        pass                       # WAIT: the TEST pin is always active
+    elif op == 0x9C:
+        push(c, pack_flags(c))
+    elif op == 0x9D:
+        unpack_flags(c, pop(c))
+    elif op == 0x9E:
+        v = c.regs[R_AX] >> 8
+        c.cf = v & 1
+        c.pf = (v >> 2) & 1
+        c.af = (v >> 4) & 1
+        c.zf = (v >> 6) & 1
+        c.sf = (v >> 7) & 1
+    elif op == 0x9F:
+        setr8(c, 4, pack_flags(c) & 0xFF)
+    elif op >= 0xA0 and op <= 0xA3:
+        off = fetch16(c)
+        if op == 0xA0:
+            setr8(c, 0, rb(c, data_seg(c), off))
+        elif op == 0xA1:
+            c.regs[R_AX] = rw(c, data_seg(c), off)
+        elif op == 0xA2:
+            wb(c, data_seg(c), off, <uint8_t>c.regs[R_AX])
+        else:
+            ww(c, data_seg(c), off, c.regs[R_AX])
+    elif (op >= 0xA4 and op <= 0xA7) or (op >= 0xAA and op <= 0xAF):
+        string_op(c, op)
+    elif op == 0xA8:
+        alu_logic(c, 0, c.regs[R_AX] & fetch8(c) & 0xFF)
+    elif op == 0xA9:
+        alu_logic(c, 1, c.regs[R_AX] & fetch16(c))
+    elif op >= 0xB0 and op <= 0xB7:
+        setr8(c, op & 7, fetch8(c))
+    elif op >= 0xB8 and op <= 0xBF:
+        c.regs[op & 7] = fetch16(c)
+    elif op == 0xC0 or op == 0xC2:
+        off = fetch16(c)
+        c.ip = pop(c)
+        c.regs[R_SP] += off
+    elif op == 0xC1 or op == 0xC3:
+        c.ip = pop(c)
+    elif op == 0xC4 or op == 0xC5:
+        decode_modrm(c)
+        if c.mod == 3:
+            c.ea_seg = data_seg(c)
+            c.ea_off = 0
+        c.regs[c.reg] = rw(c, c.ea_seg, c.ea_off)
+        c.sregs[S_ES if op == 0xC4 else S_DS] = rw(c, c.ea_seg, <uint16_t>(c.ea_off + 2))
+    elif op == 0xC6 or op == 0xC7:
+        decode_modrm(c)
+        set_rm(c, w, fetch16(c) if w else fetch8(c))
+    elif op == 0xC8 or op == 0xCA:
+        off = fetch16(c)
+        c.ip = pop(c)
+        c.sregs[S_CS] = pop(c)
+        c.regs[R_SP] += off
+    elif op == 0xC9 or op == 0xCB:
+        c.ip = pop(c)
+        c.sregs[S_CS] = pop(c)
+    elif op == 0xCC:
+        c.interrupt(3)
+    elif op == 0xCD:
+        c.interrupt(fetch8(c))
+    elif op == 0xCE:
+        if c.of:
+            c.interrupt(4)
+    elif op == 0xCF:
+        c.ip = pop(c)
+        c.sregs[S_CS] = pop(c)
+        unpack_flags(c, pop(c))
+    elif op >= 0xD0 and op <= 0xD3:
+        decode_modrm(c)
+        v = get_rm(c, w)
+        set_rm(c, w, alu_shift(c, c.reg, w, v, 1 if op < 0xD2 else c.regs[R_CX] & 0xFF))
+    elif op == 0xD4:
+        if op_aam(c, fetch8(c)):
+            divide_error(c)
+    elif op == 0xD5:
+        op_aad(c, fetch8(c))
+    elif op == 0xD6:
+        setr8(c, 0, 0xFF if c.cf else 0)     # SALC (undocumented)
+    elif op == 0xD7:
+        setr8(c, 0, rb(c, data_seg(c), <uint16_t>(c.regs[R_BX] + (c.regs[R_AX] & 0xFF))))
+    elif op >= 0xD8 and op <= 0xDF:
+        decode_modrm(c)                       # ESC: no coprocessor; only the operand is decoded
+    elif op == 0xE0:
+        c.regs[R_CX] -= 1
+        jump_short(c, c.regs[R_CX] != 0 and not c.zf)
+    elif op == 0xE1:
+        c.regs[R_CX] -= 1
+        jump_short(c, c.regs[R_CX] != 0 and c.zf)
+    elif op == 0xE2:
+        c.regs[R_CX] -= 1
+        jump_short(c, c.regs[R_CX] != 0)
+    elif op == 0xE3:
+        jump_short(c, c.regs[R_CX] == 0)
+    elif op == 0xE4 or op == 0xE5:
+        v = c.port_in(fetch8(c), 1 + w)
+        setreg(c, w, R_AX, v)
+    elif op == 0xE6 or op == 0xE7:
+        v = fetch8(c)
+        c.port_out(v, getreg(c, w, R_AX), 1 + w)
+    elif op == 0xE8:
+        v = fetch16(c)
+        push(c, c.ip)
+        c.ip += v
+    elif op == 0xE9:
+        v = fetch16(c)
+        c.ip += v
+    elif op == 0xEA:
+        off = fetch16(c)
+        v = fetch16(c)
+        c.sregs[S_CS] = v
+        c.ip = off
+    elif op == 0xEB:
+        jump_short(c, 1)
+    elif op == 0xEC or op == 0xED:
+        setreg(c, w, R_AX, c.port_in(c.regs[R_DX], 1 + w))
+    elif op == 0xEE or op == 0xEF:
+        c.port_out(c.regs[R_DX], getreg(c, w, R_AX), 1 + w)
+    elif op == 0xF4:
+        c.halted_ = 1
+    elif op == 0xF5:
+        c.cf ^= 1
+    elif op == 0xF6 or op == 0xF7:
+        group3(c, w)
+    elif op == 0xF8:
+        c.cf = 0
+    elif op == 0xF9:
+        c.cf = 1
+    elif op == 0xFA:
+        c.iflag = 0
+    elif op == 0xFB:
+        c.iflag = 1
+        c.shadow = 1
+    elif op == 0xFC:
+        c.df = 0
+    elif op == 0xFD:
+        c.df = 1
+    elif op == 0xFE or op == 0xFF:
+        group5(c, w)
