@@ -181,7 +181,7 @@ cdef class CPU:
             if self.halted_:
                 break
             trap = self.tf
-            self.exec_one()
+            execute(self)
             done += 1
             self.icount += 1
             if trap and not self.shadow:

@@ -152,14 +152,15 @@ cdef inline void execute(CPU c) noexcept nogil:
     c.seg_ovr = -1
     c.rep = REP_NONE
     op = fetch8(c)
-    if op == 0x26 or op == 0x2E or op == 0x36 or op == 0x3E or op >= 0xF0 and op <= 0xF3:
+    if op in (0x26, 0x2E, 0x36, 0x3E, 0xF0, 0xF1, 0xF2, 0xF3):
         c.ip -= 1
         op = read_prefixes(c)
-    if op < 0x40 and (op & 7) < 6:
-        alu_block(c, op)
-        return
     w = op & 1
-    if op == 0x06 or op == 0x0E or op == 0x16 or op == 0x1E:
+    # One `switch` on the opcode: every arm tests `op` against constants only (Cython turns such
+    # a chain into a C switch; a range test anywhere in it would turn it back into if/else).
+    if op in (0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x2D, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D):
+        alu_block(c, op)
+    elif op == 0x06 or op == 0x0E or op == 0x16 or op == 0x1E:
         push(c, c.sregs[op >> 3])
     elif op == 0x07 or op == 0x0F or op == 0x17 or op == 0x1F:
         # 0F is POP CS on the 8086.
@@ -174,21 +175,21 @@ cdef inline void execute(CPU c) noexcept nogil:
         op_aaa_aas(c, 0)
     elif op == 0x3F:
         op_aaa_aas(c, 1)
-    elif op >= 0x40 and op <= 0x47:
+    elif op in (0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47):
         c.regs[op & 7] = alu_inc(c, 1, c.regs[op & 7])
-    elif op >= 0x48 and op <= 0x4F:
+    elif op in (0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F):
         c.regs[op & 7] = alu_dec(c, 1, c.regs[op & 7])
-    elif op >= 0x50 and op <= 0x57:
+    elif op in (0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57):
         v = c.regs[op & 7]
         if op == 0x54:
             v -= 2
         push(c, v)
-    elif op >= 0x58 and op <= 0x5F:
+    elif op in (0x58, 0x59, 0x5A, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F):
         c.regs[op & 7] = pop(c)
-    elif op >= 0x60 and op <= 0x7F:
+    elif op in (0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7A, 0x7B, 0x7C, 0x7D, 0x7E, 0x7F):
         # 60-6F are undocumented aliases of 70-7F on the 8086.
         jump_short(c, condition(c, op & 0x0F))
-    elif op >= 0x80 and op <= 0x83:
+    elif op in (0x80, 0x81, 0x82, 0x83):
         decode_modrm(c)
         v = get_rm(c, w)
         if op == 0x81:
@@ -208,7 +209,7 @@ cdef inline void execute(CPU c) noexcept nogil:
         v = get_rm(c, w)
         set_rm(c, w, getreg(c, w, c.reg))
         setreg(c, w, c.reg, v)
-    elif op >= 0x88 and op <= 0x8B:
+    elif op in (0x88, 0x89, 0x8A, 0x8B):
         decode_modrm(c)
         if op & 2:
             setreg(c, w, c.reg, get_rm(c, w))
@@ -230,7 +231,7 @@ cdef inline void execute(CPU c) noexcept nogil:
         decode_modrm(c)
         v = pop(c)
         set_rm(c, 1, v)
-    elif op >= 0x90 and op <= 0x97:
+    elif op in (0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97):
         v = c.regs[op & 7]
         c.regs[op & 7] = c.regs[R_AX]
         c.regs[R_AX] = v
@@ -260,7 +261,7 @@ cdef inline void execute(CPU c) noexcept nogil:
         c.sf = (v >> 7) & 1
     elif op == 0x9F:
         setr8(c, 4, pack_flags(c) & 0xFF)
-    elif op >= 0xA0 and op <= 0xA3:
+    elif op in (0xA0, 0xA1, 0xA2, 0xA3):
         off = fetch16(c)
         if op == 0xA0:
             setr8(c, 0, rb(c, data_seg(c), off))
@@ -270,15 +271,15 @@ cdef inline void execute(CPU c) noexcept nogil:
             wb(c, data_seg(c), off, <uint8_t>c.regs[R_AX])
         else:
             ww(c, data_seg(c), off, c.regs[R_AX])
-    elif (op >= 0xA4 and op <= 0xA7) or (op >= 0xAA and op <= 0xAF):
+    elif op in (0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF):
         string_op(c, op)
     elif op == 0xA8:
         alu_logic(c, 0, c.regs[R_AX] & fetch8(c) & 0xFF)
     elif op == 0xA9:
         alu_logic(c, 1, c.regs[R_AX] & fetch16(c))
-    elif op >= 0xB0 and op <= 0xB7:
+    elif op in (0xB0, 0xB1, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7):
         setr8(c, op & 7, fetch8(c))
-    elif op >= 0xB8 and op <= 0xBF:
+    elif op in (0xB8, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD, 0xBE, 0xBF):
         c.regs[op & 7] = fetch16(c)
     elif op == 0xC0 or op == 0xC2:
         off = fetch16(c)
@@ -315,7 +316,7 @@ cdef inline void execute(CPU c) noexcept nogil:
         c.ip = pop(c)
         c.sregs[S_CS] = pop(c)
         unpack_flags(c, pop(c))
-    elif op >= 0xD0 and op <= 0xD3:
+    elif op in (0xD0, 0xD1, 0xD2, 0xD3):
         decode_modrm(c)
         v = get_rm(c, w)
         set_rm(c, w, alu_shift(c, c.reg, w, v, 1 if op < 0xD2 else c.regs[R_CX] & 0xFF))
@@ -328,7 +329,7 @@ cdef inline void execute(CPU c) noexcept nogil:
         setr8(c, 0, 0xFF if c.cf else 0)     # SALC (undocumented)
     elif op == 0xD7:
         setr8(c, 0, rb(c, data_seg(c), <uint16_t>(c.regs[R_BX] + (c.regs[R_AX] & 0xFF))))
-    elif op >= 0xD8 and op <= 0xDF:
+    elif op in (0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF):
         decode_modrm(c)                       # ESC: no coprocessor; only the operand is decoded
     elif op == 0xE0:
         c.regs[R_CX] -= 1
