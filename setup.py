@@ -21,8 +21,9 @@ DEBUG = os.environ.get("XTBOX_DEBUG") == "1"
 SANITIZE = DEBUG and os.environ.get("XTBOX_SANITIZE") == "1"
 # The CPU's helpers are small `cdef inline` functions; let gcc inline all of them into the
 # dispatch loop (its default size limits leave decode/ALU helpers as calls, costing ~2x).
-INLINE_FLAGS = ["--param=max-inline-insns-single=2000", "--param=inline-unit-growth=2000",
-                "--param=large-function-growth=5000", "--param=max-inline-insns-auto=200"]
+INLINE_FLAGS = ["--param=max-inline-insns-single=20000", "--param=inline-unit-growth=20000",
+                "--param=large-function-growth=20000", "--param=large-function-insns=200000",
+                "--param=max-inline-insns-auto=200"]
 
 
 def _extensions() -> list[Extension]:

@@ -1,0 +1,1 @@
+"""Benchmarks: outside the default test run. ``python -m tests.benchmarks [NAME ...]``."""
