@@ -42,18 +42,19 @@ cdef inline uint16_t fetch16(CPU c) noexcept nogil:
     return v
 
 
+cdef inline uint8_t* r8(CPU c, int i) noexcept nogil:
+    # AL CL DL BL AH CH DH BH: the low bytes of AX..BX for 0-3, the high bytes for 4-7. The
+    # registers are stored little-endian (x86 hosts), so byte register i is one byte address,
+    # with no branch on i.
+    return (<uint8_t*>&c.regs[0]) + (((i & 3) << 1) | (i >> 2))
+
+
 cdef inline uint16_t getr8(CPU c, int i) noexcept nogil:
-    # AL CL DL BL AH CH DH BH: low bytes of AX..BX for 0-3, high bytes for 4-7.
-    if i < 4:
-        return c.regs[i] & 0xFF
-    return c.regs[i - 4] >> 8
+    return r8(c, i)[0]
 
 
 cdef inline void setr8(CPU c, int i, uint16_t v) noexcept nogil:
-    if i < 4:
-        c.regs[i] = (c.regs[i] & 0xFF00) | (v & 0xFF)
-    else:
-        c.regs[i - 4] = (c.regs[i - 4] & 0x00FF) | ((v & 0xFF) << 8)
+    r8(c, i)[0] = <uint8_t>v
 
 
 cdef inline uint16_t getreg(CPU c, int w, int i) noexcept nogil:

@@ -165,27 +165,30 @@ cdef class CPU:
         cdef long done = 0
         cdef uint8_t trap
         while done < n:
-            if self.stop_req:
-                self.stop_req = 0
-                break
-            if self.shadow:
-                # MOV SS / POP SS / STI: no interrupt between it and the next instruction.
-                self.shadow = 0
-            elif self.nmi_pending:
-                self.nmi_pending = 0
-                self.halted_ = 0
-                self.interrupt(2)
-            elif self.intr_line and self.iflag:
-                self.halted_ = 0
-                self.interrupt(self.acknowledge())
-            if self.halted_:
-                break
+            # One test on the common path: nothing pending, not halted, no stop requested.
+            if (self.stop_req | self.shadow | self.nmi_pending | self.halted_
+                    | (self.intr_line & self.iflag)):
+                if self.stop_req:
+                    self.stop_req = 0
+                    break
+                if self.shadow:
+                    # MOV SS / POP SS / STI: no interrupt between it and the next instruction.
+                    self.shadow = 0
+                elif self.nmi_pending:
+                    self.nmi_pending = 0
+                    self.halted_ = 0
+                    self.interrupt(2)
+                elif self.intr_line and self.iflag:
+                    self.halted_ = 0
+                    self.interrupt(self.acknowledge())
+                if self.halted_:
+                    break
             trap = self.tf
             execute(self)
             done += 1
-            self.icount += 1
             if trap and not self.shadow:
                 self.interrupt(1)
+        self.icount += done
         return done
 
     cdef void interrupt(self, uint8_t vector) noexcept nogil:

@@ -99,16 +99,26 @@ cdef inline void alu_block(CPU c, uint8_t op) noexcept nogil:
     cdef int k = op & 7
     cdef int w = k & 1
     cdef uint16_t r
+    # Each width has its own copy of the code so that gcc folds `w` in the inlined ALU helpers.
     if k < 4:
         decode_modrm(c)
-        if k & 2:
-            r = alu(c, aop, w, getreg(c, w, c.reg), get_rm(c, w))
+        if w:
+            if k & 2:
+                r = alu(c, aop, 1, c.regs[c.reg], get_rm(c, 1))
+                if aop != 7:
+                    c.regs[c.reg] = r
+            else:
+                r = alu(c, aop, 1, get_rm(c, 1), c.regs[c.reg])
+                if aop != 7:
+                    set_rm(c, 1, r)
+        elif k & 2:
+            r = alu(c, aop, 0, getr8(c, c.reg), get_rm(c, 0))
             if aop != 7:
-                setreg(c, w, c.reg, r)
+                setr8(c, c.reg, r)
         else:
-            r = alu(c, aop, w, get_rm(c, w), getreg(c, w, c.reg))
+            r = alu(c, aop, 0, get_rm(c, 0), getr8(c, c.reg))
             if aop != 7:
-                set_rm(c, w, r)
+                set_rm(c, 0, r)
     elif k == 4:
         r = alu(c, aop, 0, c.regs[R_AX] & 0xFF, fetch8(c))
         setr8(c, 0, r)
