@@ -1,0 +1,217 @@
+"""Internal snapshots: the snapshot table, and create / list / apply / delete.
+
+Refcount semantics (as QEMU's update_snapshot_refcount): every L1 table — the active one and
+each snapshot's — holds one reference on each L2 table and each data cluster it reaches. So
+taking a snapshot adds one to all of them, deleting one subtracts one, and the COPIED flag of
+an active entry is set exactly when its refcount is 1.
+
+Ordering: a new snapshot table and L1 copy are written completely, and the refcounts raised,
+before the header names the new table; the old table is freed after. A crash in between
+leaves leaks only.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from disks.errors import DiskError, ImageFormatError
+from disks.qcow2 import clusters as cl
+from disks.qcow2.cache import decode, encode
+
+if TYPE_CHECKING:
+    from disks.qcow2.image import Qcow2Image
+
+_ENTRY = struct.Struct(">QIHHIIQII")      # 40 bytes
+_EXTRA = struct.Struct(">QQ")             # vm_state_size_large, disk_size (16 bytes)
+
+
+@dataclass
+class Snapshot:
+    id: str
+    name: str
+    l1_table_offset: int
+    l1_size: int
+    date_sec: int
+    date_nsec: int = 0
+    vm_clock_nsec: int = 0
+    vm_state_size: int = 0
+    disk_size: int = 0
+    extra: bytes = b""
+
+    def encode(self) -> bytes:
+        extra = bytearray(self.extra.ljust(16, b"\0"))
+        _EXTRA.pack_into(extra, 0, self.vm_state_size, self.disk_size)
+        ident, name = self.id.encode(), self.name.encode()
+        out = _ENTRY.pack(self.l1_table_offset, self.l1_size, len(ident), len(name),
+                          self.date_sec, self.date_nsec, self.vm_clock_nsec,
+                          min(self.vm_state_size, 0xFFFFFFFF), len(extra))
+        out += bytes(extra) + ident + name
+        return out + bytes((-len(out)) % 8)
+
+
+def read_snapshots(img: Qcow2Image) -> list[Snapshot]:
+    h = img.header
+    img._snapshot_table_bytes = 0
+    if not h.nb_snapshots:
+        return []
+    if h.nb_snapshots > 65536:
+        raise ImageFormatError(f"{img.path}: snapshot table claims {h.nb_snapshots} entries")
+    pos, snaps = h.snapshots_offset, []
+    for i in range(h.nb_snapshots):
+        if pos + _ENTRY.size > img.file_end:
+            raise ImageFormatError(f"{img.path}: snapshot table entry {i} is truncated")
+        (l1_off, l1_size, id_len, name_len, dsec, dnsec, vmclk, vmsize,
+         extra_len) = _ENTRY.unpack(img.pread(pos, _ENTRY.size))
+        if extra_len > 1024 or pos + 40 + extra_len + id_len + name_len > img.file_end:
+            raise ImageFormatError(f"{img.path}: snapshot table entry {i} is corrupt")
+        extra = img.pread(pos + 40, extra_len)
+        ident = img.pread(pos + 40 + extra_len, id_len).decode(errors="replace")
+        name = img.pread(pos + 40 + extra_len + id_len, name_len).decode(errors="replace")
+        if l1_off % img.cs or l1_off + 8 * l1_size > img.file_end or l1_size > (1 << 22):
+            raise ImageFormatError(f"{img.path}: snapshot {name!r} has an invalid L1 table")
+        vm_large, disk = (_EXTRA.unpack_from(extra.ljust(16, b"\0")) if extra_len >= 8
+                          else (vmsize, h.size))
+        if extra_len < 16:
+            disk = h.size
+        snaps.append(Snapshot(ident, name, l1_off, l1_size, dsec, dnsec, vmclk,
+                              vm_large or vmsize, disk, bytes(extra)))
+        pos += 40 + extra_len + id_len + name_len
+        pos += (-pos) % 8
+    img._snapshot_table_bytes = pos - h.snapshots_offset
+    return snaps
+
+
+def _write_table(img: Qcow2Image, snaps: list[Snapshot]) -> None:
+    """Write a new snapshot table, switch the header to it, free the old one."""
+    h = img.header
+    old_off, old_bytes = h.snapshots_offset, img.snapshot_table_bytes
+    data = b"".join(s.encode() for s in snaps)
+    new_off = 0
+    if data:
+        clusters = -(-len(data) // img.cs)
+        new_off = img.refcounts.alloc(clusters)
+        img.meta_write(new_off, data + bytes(clusters * img.cs - len(data)),
+                       "new snapshot table")
+    img.sync()                 # table and refcounts are on disk before the header names them
+    h.nb_snapshots = len(snaps)
+    h.snapshots_offset = new_off
+    img._snapshot_table_bytes = len(data)
+    img.write_header()
+    if old_off and old_bytes:
+        img.refcounts.add(old_off, -(-old_bytes // img.cs), -1)
+    img.snapshots = snaps
+
+
+def _walk(img: Qcow2Image, l1: list[int], delta: int) -> None:
+    """Add ``delta`` to the refcount of every L2 table and data cluster ``l1`` reaches."""
+    touched: list[int] = []
+    for e in l1:
+        l2off = e & cl.L1_OFFSET_MASK
+        if not l2off:
+            continue
+        for entry in img.l2cache.get(l2off):
+            if not entry:
+                continue
+            m = cl.classify(entry, img.header.cluster_bits)
+            if m.kind in (cl.NORMAL, cl.ZERO_CLUSTER) and m.host:
+                touched.append(m.host // img.cs)
+            elif m.kind == cl.COMPRESSED_CLUSTER:
+                touched.extend(cl.compressed_clusters(m, img.cs))
+        touched.append(l2off // img.cs)
+    img.refcounts.add_many(touched, delta)
+
+
+def _fix_copied_flags(img: Qcow2Image) -> None:
+    """Set COPIED on active L1/L2 entries exactly where the refcount is 1.
+
+    Like QEMU, the flags of a shared L2 table are rewritten in place: they only have meaning
+    for the active L1, so the snapshots sharing the table are unaffected."""
+    cs = img.cs
+    for l1i, e in enumerate(img.l1):
+        l2off = e & cl.L1_OFFSET_MASK
+        if not l2off:
+            continue
+        private = img.refcounts.get(l2off // cs) == 1
+        table = img.l2cache.get(l2off)
+        changed = False
+        for i, entry in enumerate(table):
+            if not entry or entry & cl.COMPRESSED:
+                continue
+            host = entry & cl.OFFSET_MASK
+            if not host:
+                continue
+            want = img.refcounts.get(host // cs) == 1
+            if bool(entry & cl.COPIED) != want:
+                table[i] = entry | cl.COPIED if want else entry & ~cl.COPIED
+                changed = True
+        if changed:
+            img.meta_write(l2off, encode(table), "L2 table")
+        new = l2off | cl.COPIED if private else l2off
+        if new != e:
+            img.l1[l1i] = new
+            img.meta_write(img.header.l1_table_offset + 8 * l1i, struct.pack(">Q", new),
+                           "L1 table")
+
+
+def _find(img: Qcow2Image, name: str) -> Snapshot:
+    for s in img.snapshots:
+        if s.name == name or s.id == name:
+            return s
+    names = ", ".join(s.name for s in img.snapshots) or "none"
+    raise DiskError(f"{img.path}: no snapshot named {name!r} (snapshots: {names})")
+
+
+def list_snapshots(img: Qcow2Image) -> list[Snapshot]:
+    return list(img.snapshots)
+
+
+def create_snapshot(img: Qcow2Image, name: str) -> Snapshot:
+    if any(s.name == name for s in img.snapshots):
+        raise DiskError(f"{img.path}: a snapshot named {name!r} already exists")
+    h = img.header
+    l1_bytes = encode(_array(img.l1))
+    clusters = -(-max(len(l1_bytes), 1) // img.cs)
+    l1_off = img.refcounts.alloc(clusters)
+    snap_l1 = [e & ~cl.COPIED for e in img.l1]
+    img.meta_write(l1_off, encode(_array(snap_l1)).ljust(clusters * img.cs, b"\0"),
+                   "snapshot L1 table")
+    _walk(img, img.l1, +1)
+    _fix_copied_flags(img)
+    ids = [int(s.id) for s in img.snapshots if s.id.isdigit()]
+    now = time.time()
+    snap = Snapshot(str(max(ids, default=0) + 1), name, l1_off, len(img.l1), int(now),
+                    int((now % 1) * 1e9), 0, 0, h.size)
+    _write_table(img, img.snapshots + [snap])
+    return snap
+
+
+def apply_snapshot(img: Qcow2Image, name: str) -> None:
+    snap = _find(img, name)
+    if snap.l1_size > len(img.l1):
+        raise DiskError(f"{img.path}: snapshot {name!r} is larger than the image")
+    snap_l1 = list(decode(img.pread(snap.l1_table_offset, 8 * snap.l1_size), "Q"))
+    snap_l1 += [0] * (len(img.l1) - len(snap_l1))
+    _walk(img, snap_l1, +1)            # the snapshot's clusters gain the active reference...
+    old = img.l1
+    img.l1 = [e & ~cl.COPIED for e in snap_l1]
+    img.meta_write(img.header.l1_table_offset, encode(_array(img.l1)), "L1 table")
+    _walk(img, old, -1)                # ...before the old active tree drops its own
+    img.l2cache.clear()
+    _fix_copied_flags(img)
+
+
+def delete_snapshot(img: Qcow2Image, name: str) -> None:
+    snap = _find(img, name)
+    snap_l1 = list(decode(img.pread(snap.l1_table_offset, 8 * snap.l1_size), "Q"))
+    _write_table(img, [s for s in img.snapshots if s is not snap])
+    _walk(img, snap_l1, -1)
+    img.refcounts.add(snap.l1_table_offset, -(-max(8 * snap.l1_size, 1) // img.cs), -1)
+    _fix_copied_flags(img)
+
+
+def _array(values: list[int]):
+    from array import array
+    return array("Q", values)
