@@ -31,8 +31,10 @@ class Qcow2Image:
     format = "qcow2"
 
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False,
-                 allow_outside_backing: bool = False, _chain: tuple[str, ...] = ()) -> None:
+                 allow_outside_backing: bool = False, _chain: tuple[str, ...] = (),
+                 repairing: bool = False) -> None:
         self.path = os.fspath(path)
+        self.repairing = repairing
         self.readonly = readonly
         self.allow_outside_backing = allow_outside_backing
         self.fd = -1
@@ -67,7 +69,7 @@ class Qcow2Image:
                                    "the end of the file (truncated image?)")
         if h.refcount_table_offset + h.refcount_table_clusters * self.cs > self.file_end:
             raise ImageFormatError(f"{self.path}: refcount table lies past the end of the file")
-        if not self.readonly and h.incompatible_features & INCOMPAT_DIRTY:
+        if not self.readonly and not self.repairing and h.incompatible_features & INCOMPAT_DIRTY:
             raise ImageFormatError(f"{self.path}: was not closed cleanly (dirty, lazy "
                                    "refcounts); repair it with `xtbox disk check --repair`")
         self.l1 = list(decode(self.pread(h.l1_table_offset, 8 * h.l1_size), "Q"))
