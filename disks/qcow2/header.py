@@ -56,7 +56,16 @@ class Header:
         return 1 << self.cluster_bits
 
     def encode(self) -> bytes:
-        """The header, its extensions and the backing name: all of it lives in cluster 0."""
+        """The header, its extensions and the backing name: all of it lives in cluster 0.
+
+        The feature-name table is optional help for tools; with small clusters it is left out
+        when it would not fit."""
+        try:
+            return self._encode(with_feature_table=self.version >= 3)
+        except ImageFormatError:
+            return self._encode(with_feature_table=False)
+
+    def _encode(self, with_feature_table: bool) -> bytes:
         out = bytearray(_FIXED.pack(
             MAGIC, self.version, 0, 0, self.cluster_bits, self.size, self.crypt_method,
             self.l1_size, self.l1_table_offset, self.refcount_table_offset,
@@ -68,7 +77,7 @@ class Header:
             out += bytes([self.compression_type]) + bytes(7)
         if self.backing_format:
             out += _extension(EXT_BACKING_FORMAT, self.backing_format.encode())
-        if self.version >= 3:
+        if with_feature_table:
             out += _extension(EXT_FEATURE_TABLE, _feature_table())
         for ext_type, data in self.unknown_extensions:
             out += _extension(ext_type, data)

@@ -7,8 +7,7 @@ import datetime
 import json
 import sys
 
-from disks import DiskError, create_image, format_size, parse_size
-from disks import ops
+from disks import DiskError, create_image, format_size, ops, parse_size
 
 
 def register(sub: argparse._SubParsersAction) -> None:
