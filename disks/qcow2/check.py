@@ -81,12 +81,26 @@ def _count_references(img: Qcow2Image, problems: list[str]) -> Counter:
     return refs
 
 
+def _last_cluster(img: Qcow2Image, refs: Counter) -> int:
+    """One past the highest cluster that is in the file, referenced, or has a refcount."""
+    last = max(img.file_end // img.cs, max(refs, default=-1) + 1)
+    rc = img.refcounts
+    for ti, block in enumerate(rc.table):
+        if block:
+            table = rc.blocks.get(block)
+            for bi in range(len(table) - 1, -1, -1):
+                if table[bi]:
+                    last = max(last, ti * rc.per_block + bi + 1)
+                    break
+    return last
+
+
 def check(img: Qcow2Image, *, repair: bool = False) -> CheckResult:
     result = CheckResult()
     for _attempt in range(4):
         result = CheckResult()
         refs = _count_references(img, result.corruptions)
-        last = max(img.file_end // img.cs, max(refs, default=0) + 1)
+        last = _last_cluster(img, refs)
         fixes: list[tuple[int, int]] = []
         for c in range(last):
             stored, wanted = img.refcounts.get(c), refs.get(c, 0)
@@ -112,7 +126,7 @@ def check(img: Qcow2Image, *, repair: bool = False) -> CheckResult:
         final = CheckResult()
         _refs = _count_references(img, final.corruptions)
         final.repaired = result.repaired
-        for c in range(max(img.file_end // img.cs, max(_refs, default=0) + 1)):
+        for c in range(_last_cluster(img, _refs)):
             stored, wanted = img.refcounts.get(c), _refs.get(c, 0)
             if stored < wanted:
                 final.corruptions.append(f"cluster {c} still has refcount {stored} < {wanted}")
