@@ -39,11 +39,16 @@ class TableCache:
         self.typecode = typecode
         self.capacity = capacity
         self.entries: OrderedDict[int, array] = OrderedDict()
+        self._last_offset = -1
+        self._last_table: array = array(typecode)
 
     def get(self, offset: int) -> array:
+        if offset == self._last_offset:
+            return self._last_table            # sequential I/O stays in one table
         table = self.entries.get(offset)
         if table is not None:
             self.entries.move_to_end(offset)
+            self._last_offset, self._last_table = offset, table
             return table
         raw = os.pread(self.fd, self.table_bytes, offset)
         raw += bytes(self.table_bytes - len(raw))
@@ -54,6 +59,7 @@ class TableCache:
         return table
 
     def put_new(self, offset: int, table: array) -> None:
+        self._last_offset = -1
         self.entries[offset] = table
         self.entries.move_to_end(offset)
         if len(self.entries) > self.capacity:
@@ -61,9 +67,11 @@ class TableCache:
 
     def forget(self, offset: int) -> None:
         self.entries.pop(offset, None)
+        self._last_offset = -1
 
     def clear(self) -> None:
         self.entries.clear()
+        self._last_offset = -1
 
 
 WriteFn = Callable[[int, bytes], None]

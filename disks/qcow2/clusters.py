@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 COPIED = 1 << 63
 COMPRESSED = 1 << 62
@@ -14,8 +14,9 @@ L1_OFFSET_MASK = 0x00FFFFFFFFFFFE00
 UNALLOCATED, ZERO_CLUSTER, NORMAL, COMPRESSED_CLUSTER = range(4)
 
 
-@dataclass(frozen=True)
-class Mapping:
+class Mapping(NamedTuple):
+    """Where a guest cluster lives (a NamedTuple: built on every guest access, so cheap)."""
+
     kind: int
     host: int = 0          # host offset of the cluster (normal) or of the compressed bytes
     length: int = 0        # compressed: bytes to read

@@ -185,6 +185,13 @@ class Qcow2Image:
     # ---- the block-device protocol ---------------------------------------------------------
     def read(self, offset: int, length: int) -> bytes:
         self._check_range(offset, length)
+        within = offset % self.cs
+        if within + length <= self.cs:
+            # Fast path: the whole request lies in one allocated cluster (the common case
+            # for sector and 4 KiB I/O).
+            m = self.lookup(offset // self.cs)
+            if m.kind == cl.NORMAL:
+                return self.pread(m.host + within, length)
         out = bytearray()
         pos, end, cs = offset, offset + length, self.cs
         while pos < end:
