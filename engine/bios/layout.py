@@ -1,0 +1,28 @@
+"""Fixed addresses in our ROM (engine/bios/rom.asm) and the trap ports its stubs use."""
+
+ROM_SEGMENT = 0xF000
+ROM_BASE = 0xF0000
+ROM_SIZE = 0x10000
+
+VECTOR_STUBS = 0xE000          # vector N: VECTOR_STUBS + 4 * N
+INT16_ENTRY = 0xE400
+INT08_ENTRY = 0xE420
+DUMMY_IRET = 0xE440
+HALT_LOOP = 0xE450
+POST_ENTRY = 0xE460
+DISKETTE_TABLE = 0xEFC7
+FIXED_DISK_TABLES = 0xF000     # two 16-byte tables: INT 41h (80h) and INT 46h (81h)
+
+TRAP_VECTOR = 0xE0
+TRAP_INT16 = 0xE1
+TRAP_INT08 = 0xE2
+TRAP_POST = 0xE3
+TRAP_PORTS = (TRAP_VECTOR, TRAP_INT16, TRAP_INT08, TRAP_POST)
+
+
+def stub_vector(ip_after_out: int) -> int | None:
+    """The vector whose stub's OUT left IP at ``ip_after_out``."""
+    offset = ip_after_out - 2 - VECTOR_STUBS
+    if 0 <= offset < 1024 and offset % 4 == 0:
+        return offset // 4
+    return None

@@ -1,0 +1,96 @@
+; xtbox BIOS ROM (64 KiB at F000:0000). Our own code.
+;
+; Design: the ROM holds only what must run as guest code — the reset vector, an interrupt
+; stub for each of the 256 vectors, the loops that wait (INT 16h), the timer's call of INT 1Ch
+; and its EOI, and the fixed tables. Every service trap goes to the host through an OUT to a
+; private port: the machine then reads and writes the CPU's registers and memory in Python
+; (engine/bios/*.py), where the services are readable and testable, and the stub IRETs.
+;
+; Entry points sit at fixed offsets (engine/bios/layout.py names them).
+;
+; Trap ports:   E0h  generic vector stub (the vector is found from the stub's address)
+;               E1h  INT 16h keyboard service (live CF=1: nothing yet, wait for a key)
+;               E2h  INT 08h timer bookkeeping
+;               E3h  power-on self test and bootstrap
+
+BITS 16
+ORG 0
+
+%define TRAP_VECTOR 0xE0
+%define TRAP_INT16  0xE1
+%define TRAP_INT08  0xE2
+%define TRAP_POST   0xE3
+
+    times 0xE000 - ($ - $$) db 0xFF
+
+; ---- F000:E000 ------------------------------------------------------------------------------
+; 256 stubs of 4 bytes: vector N's stub is at E000h + 4*N; its OUT leaves IP at E002h + 4*N.
+vector_stubs:
+%assign n 0
+%rep 256
+    out TRAP_VECTOR, al
+    iret
+    nop
+%assign n n+1
+%endrep
+
+    times 0xE400 - ($ - $$) db 0xFF
+; ---- F000:E400 INT 16h: the host answers; CF=1 in the live flags means "no key yet": wait for one ----
+int16_entry:
+    out TRAP_INT16, al
+    jnc .done
+    sti
+    hlt
+    jmp int16_entry
+.done:
+    iret
+
+    times 0xE420 - ($ - $$) db 0xFF
+; ---- F000:E420 INT 08h: the host keeps the tick count; then the user hook and the EOI ---------------
+int08_entry:
+    out TRAP_INT08, al
+    int 0x1C
+    push ax
+    mov al, 0x20
+    out 0x20, al
+    pop ax
+    iret
+
+    times 0xE440 - ($ - $$) db 0xFF
+; ---- F000:E440 INT 1Ch default and other do-nothing vectors -------------------------------
+dummy_iret:
+    iret
+
+    times 0xE450 - ($ - $$) db 0xFF
+; ---- F000:E450 nothing to boot: wait for interrupts forever --------------------------------
+halt_loop:
+    sti
+    hlt
+    jmp halt_loop
+
+    times 0xE460 - ($ - $$) db 0xFF
+; ---- F000:E460 POST: the host does the work and sets CS:IP to the boot sector (or halt_loop) --------
+post:
+    cli
+    out TRAP_POST, al
+    jmp halt_loop
+
+; ---- F000:EFC7: the diskette parameter table (INT 1Eh), at the IBM address ----------------
+    times 0xEFC7 - ($ - $$) db 0xFF
+diskette_table:
+    db 0xDF, 0x02, 0x25, 0x02, 0x12, 0x1B, 0xFF, 0x6C, 0xF6, 0x0F, 0x08
+
+; ---- F000:F000: room for the fixed-disk parameter tables (INT 41h/46h), filled at POST -----
+    times 0xF000 - ($ - $$) db 0xFF
+fixed_disk_tables:
+    times 32 db 0
+
+; ---- F000:FFF0: the reset vector, the BIOS date and the model byte ------------------------
+    times 0xFFF0 - ($ - $$) db 0xFF
+reset_vector:
+    jmp 0xF000:post
+    db "11/24/26"
+    db 0x00
+    db 0xFE                 ; PC/XT
+    db 0x00
+
