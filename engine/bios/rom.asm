@@ -14,6 +14,7 @@
 ;               E3h  power-on self test and bootstrap
 
 BITS 16
+CPU 8086
 ORG 0
 
 %define TRAP_VECTOR 0xE0

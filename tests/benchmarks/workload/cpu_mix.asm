@@ -24,6 +24,7 @@
 %define INNER 1000
 
 BITS 16
+CPU 8086
 ORG 0x7C00
 
     jmp short start             ; SETUP: 11 instructions, this one included

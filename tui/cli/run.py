@@ -1,0 +1,100 @@
+"""`xtbox run`: boot a PC from image files, headless or on this terminal."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+
+from engine.errors import ConfigError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="boot a PC from disk images (the demo disk by default)")
+    for drive in ("fda", "fdb", "hda", "hdb"):
+        p.add_argument(f"--{drive}", metavar="IMG", help=f"image for {drive} (raw or qcow2)")
+    p.add_argument("--boot", choices=("a", "c"), help="boot drive (default: A: then C:)")
+    p.add_argument("--memory", type=int, default=640, metavar="KIB")
+    p.add_argument("--serial", action="append", default=[], metavar="SPEC",
+                   help="COM1, then COM2: none, stdio, loopback")
+    p.add_argument("--display", choices=("none", "tui"), default="none")
+    p.add_argument("--type", dest="type_text", metavar="TEXT",
+                   help="type TEXT on the keyboard (\\n is Enter)")
+    p.add_argument("--type-after", type=float, default=2.0, metavar="SECONDS")
+    p.add_argument("--screen-dump", metavar="PATH", help="write the text screen at exit")
+    p.add_argument("--max-seconds", type=float, metavar="S")
+    p.add_argument("--speed", choices=("max", "xt"), default="max")
+    p.add_argument("--stats", action="store_true", help="instructions, MIPS and time to stderr")
+    p.set_defaults(handler=run)
+
+
+def _config(args: argparse.Namespace, tmp: str):
+    from disks import create_image
+    from engine.demo import demo_disk_path
+    from engine.machine import MachineConfig
+    fda = args.fda
+    if not any((args.fda, args.fdb, args.hda, args.hdb)):
+        # The demo disk, through a throwaway overlay so the packaged image stays pristine.
+        fda = os.path.join(tmp, "demo.qcow2")
+        create_image(fda, backing=str(demo_disk_path()), allow_outside_backing=True)
+    for name in ("fda", "fdb", "hda", "hdb"):
+        path = fda if name == "fda" else getattr(args, name)
+        if path and not os.path.isfile(path):
+            raise ConfigError(f"--{name} {path}: no such image file")
+        if path and not os.access(path, os.R_OK):
+            raise ConfigError(f"--{name} {path}: cannot read the image")
+    if args.max_seconds is not None and args.max_seconds <= 0:
+        raise ConfigError(f"--max-seconds {args.max_seconds}: expected a positive number")
+    return MachineConfig(memory_kib=args.memory, fda=fda, fdb=args.fdb, hda=args.hda,
+                         hdb=args.hdb, boot=args.boot or "ac", serial=args.serial or ["none"],
+                         speed=args.speed)
+
+
+def run(args: argparse.Namespace) -> int:
+    from disks import DiskError
+    from engine.machine import Machine
+    with tempfile.TemporaryDirectory(prefix="xtbox-run-") as tmp:
+        try:
+            machine = Machine(_config(args, tmp))
+        except (ConfigError, DiskError) as exc:
+            print(f"xtbox: error: {exc}", file=sys.stderr)
+            return 2
+        try:
+            return _run(machine, args)
+        finally:
+            machine.close()
+
+
+def _run(machine, args: argparse.Namespace) -> int:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: machine.stop())
+    if args.type_text is not None:
+        text = args.type_text.replace("\\n", "\n")
+        timer = threading.Timer(args.type_after, machine.type_text, (text,))
+        timer.daemon = True
+        timer.start()
+    viewer = None
+    if args.display == "tui":
+        from tui.terminal_view import TerminalView
+        viewer = TerminalView(machine)
+        viewer.start()
+    started = time.monotonic()
+    try:
+        status = machine.run(max_seconds=args.max_seconds)
+    finally:
+        if viewer:
+            viewer.stop()
+    elapsed = time.monotonic() - started
+    if args.screen_dump:
+        lines = machine.text_screen().text_lines()
+        with open(args.screen_dump, "w", encoding="utf-8") as f:
+            f.write("\n".join(line.rstrip() for line in lines) + "\n")
+    if args.stats:
+        n = machine.cpu.instructions
+        print(f"instructions: {n:,}  guest MIPS: {n / max(elapsed, 1e-9) / 1e6:.2f}  "
+              f"wall: {elapsed:.2f} s", file=sys.stderr)
+    return status
