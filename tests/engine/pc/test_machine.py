@@ -1,0 +1,130 @@
+"""The whole PC: our ROM and demo disk rebuild from source, the demo shell works, time follows
+the host clock, an idle guest costs (almost) nothing, and hostile guests cannot hang the host."""
+
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.bios import ROM_PATH
+from engine.demo import demo_disk_path
+from engine.machine import Machine, MachineConfig
+
+ROOT = Path(__file__).resolve().parents[3]
+needs_nasm = pytest.mark.skipif(shutil.which("nasm") is None, reason="nasm not installed")
+
+
+def xtbox(*args, timeout=60):
+    return subprocess.run([sys.executable, "-m", "tui.cli", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@needs_nasm
+@pytest.mark.parametrize("source,binary", [(ROM_PATH.with_suffix(".asm"), ROM_PATH),
+                                           (demo_disk_path().with_name("demo.asm"),
+                                            demo_disk_path())])
+def test_our_binaries_rebuild_identically(tmp_path, source, binary):
+    out = tmp_path / "built.bin"
+    subprocess.run(["nasm", "-f", "bin", "-o", str(out), str(source)], check=True)
+    assert out.read_bytes() == binary.read_bytes()
+
+
+def test_demo_shell_answers_commands(tmp_path):
+    dump = tmp_path / "screen.txt"
+    r = xtbox("run", "--type", r"echo hello xtbox\nmem\nsave kept\nload\nhalt\n",
+              "--type-after", "0.3", "--screen-dump", dump, "--max-seconds", "20", "--stats")
+    assert r.returncode == 1, r.stderr                  # halt: isa-debug-exit with 0 -> 1
+    lines = dump.read_text().splitlines()
+    assert lines[0] == "xtbox demo disk - type help"
+    assert "hello xtbox" in lines and "640 KiB conventional memory" in lines
+    assert "kept" in lines and "System halted." in lines
+    assert len(lines) == 25
+    assert "guest MIPS" in r.stderr
+    # the packaged demo image is never written
+    assert b"kept" not in demo_disk_path().read_bytes()
+
+
+def test_time_follows_host_clock_and_idle_guest_sleeps(tmp_path):
+    overlay = tmp_path / "demo.qcow2"
+    from disks import create_image
+    create_image(overlay, backing=str(demo_disk_path()), allow_outside_backing=True)
+    m = Machine(MachineConfig(fda=str(overlay)))
+    thread = threading.Thread(target=m.run, kwargs={"max_seconds": 12})
+    thread.start()
+    time.sleep(1.0)                                     # booted, waiting at the prompt
+    ticks = lambda: int.from_bytes(m.cpu.mem[0x46C:0x470], "little")  # noqa: E731
+    cpu0, t0, k0 = time.process_time(), time.monotonic(), ticks()
+    time.sleep(10.0)
+    cpu1, t1, k1 = time.process_time(), time.monotonic(), ticks()
+    m.stop()
+    thread.join()
+    m.close()
+    expected = (t1 - t0) * 1193182 / 65536
+    assert abs((k1 - k0) - expected) <= 2, (k1 - k0, expected)
+    assert (cpu1 - cpu0) / (t1 - t0) < 0.05             # under 5% of one core at the prompt
+
+
+@pytest.mark.parametrize("program", [
+    bytes([0xEA, 0x00, 0x00, 0x00, 0x90]),             # jump into the (garbage) IVT
+    bytes([0xFA, 0xEB, 0xFE]),                          # CLI; JMP $  (spin, interrupts off)
+    bytes([0xFA, 0xF4]),                                # CLI; HLT    (halt forever)
+])
+def test_hostile_guests_end_at_max_seconds(tmp_path, program):
+    img = bytearray(368_640)
+    img[:len(program)] = program
+    img[510:512] = b"\x55\xAA"
+    path = tmp_path / "bad.img"
+    path.write_bytes(bytes(img))
+    start = time.monotonic()
+    r = xtbox("run", "--fda", path, "--max-seconds", "1.5", timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - start < 15
+
+
+@pytest.mark.parametrize("args,words", [
+    (("--fda", "missing.img"), "missing.img"),
+    (("--boot", "c"), "nothing to boot"),
+    (("--memory", "700"), "memory 700"),
+    (("--serial", "tcp:nowhere"), "tcp:nowhere"),
+])
+def test_bad_input_is_one_line_before_the_guest_starts(tmp_path, args, words):
+    if args[0] == "--boot":
+        img = tmp_path / "f.img"
+        img.write_bytes(bytes(368_640))
+        args = ("--fda", img, *args)
+    r = xtbox("run", *args, "--max-seconds", "5")
+    assert r.returncode == 2
+    assert words in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_odd_floppy_size_names_the_accepted_sizes(tmp_path):
+    img = tmp_path / "odd.img"
+    img.write_bytes(bytes(1000))
+    r = xtbox("run", "--fda", img)
+    assert r.returncode == 2 and "1,474,560 (1.44M)" in r.stderr
+
+
+def test_unknown_option_value_is_refused():
+    r = xtbox("run", "--speed", "warp")
+    assert r.returncode == 2 and "warp" in r.stderr
+
+
+def test_machine_state_round_trips(tmp_path):
+    img = bytearray(368_640)
+    img[:3] = bytes([0xEB, 0xFE, 0x90])
+    img[510:512] = b"\x55\xAA"
+    (tmp_path / "f.img").write_bytes(bytes(img))
+    m = Machine(MachineConfig(fda=str(tmp_path / "f.img")))
+    m.run(max_seconds=0.2)
+    state = m.get_state()
+    m.close()
+    m2 = Machine(MachineConfig(fda=str(tmp_path / "f.img")))
+    m2.set_state(state)
+    assert m2.get_state()["cpu"] == state["cpu"]
+    assert m2.get_state()["chips"] == state["chips"]
+    m2.close()
