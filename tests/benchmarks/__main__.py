@@ -17,7 +17,9 @@ def available() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    names = [a for a in argv if not a.startswith("-")] or available()
+    # Leading words name benchmarks; everything from the first option on goes to each.
+    split = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
+    names, options = argv[:split] or available(), argv[split:]
     unknown = [n for n in names if n not in available()]
     if unknown:
         print(f"unknown benchmark(s) {', '.join(unknown)}; available: {', '.join(available())}",
@@ -26,7 +28,7 @@ def main(argv: list[str]) -> int:
     for name in names:
         print(f"== {name} ==", flush=True)
         module = importlib.import_module(f"tests.benchmarks.bench_{name}")
-        module.main([a for a in argv if a.startswith("-")])
+        module.main(options)
     return 0
 
 

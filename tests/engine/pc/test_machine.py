@@ -128,3 +128,19 @@ def test_machine_state_round_trips(tmp_path):
     assert m2.get_state()["cpu"] == state["cpu"]
     assert m2.get_state()["chips"] == state["chips"]
     m2.close()
+
+
+def test_speed_xt_paces_the_cpu(tmp_path):
+    img = bytearray(368_640)
+    img[:4] = bytes([0xFB, 0x90, 0xEB, 0xFD])          # STI; NOP; JMP back: never halts
+    img[510:512] = b"\x55\xAA"
+    (tmp_path / "spin.img").write_bytes(bytes(img))
+    from engine.machine import XT_IPS
+    m = Machine(MachineConfig(fda=str(tmp_path / "spin.img"), speed="xt"))
+    start = time.monotonic()
+    m.run(max_seconds=1.0)
+    elapsed = time.monotonic() - start
+    m.close()
+    # Flat out this loop runs >100x faster; paced, it cannot exceed the XT rate (+ a slice).
+    assert m.cpu.instructions <= XT_IPS * elapsed * 1.1 + 20_000
+    assert m.cpu.instructions >= XT_IPS * 0.3

@@ -1,0 +1,45 @@
+"""Real DOS on our BIOS. DOS images are not ours to ship: these tests read their paths from
+XTBOX_DOS_FLOPPY (a bootable FreeDOS/MS-DOS floppy) and XTBOX_DOS_HDD (a hard-disk image with
+a bootable DOS partition) and skip without them."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+FLOPPY = os.environ.get("XTBOX_DOS_FLOPPY")
+HDD = os.environ.get("XTBOX_DOS_HDD")
+
+
+def run(tmp_path, *args, seconds=25):
+    dump = tmp_path / "screen.txt"
+    r = subprocess.run([sys.executable, "-m", "tui.cli", "run", *map(str, args),
+                        "--max-seconds", str(seconds), "--screen-dump", str(dump)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=seconds + 60)
+    assert r.returncode == 0, r.stderr
+    return dump.read_text()
+
+
+@pytest.mark.skipif(not FLOPPY, reason="set XTBOX_DOS_FLOPPY to a DOS boot floppy image")
+def test_dos_floppy_boots_to_prompt_lists_and_runs(tmp_path):
+    image = tmp_path / "dos.img"
+    shutil.copy(FLOPPY, image)                       # DOS may write to its boot disk
+    screen = run(tmp_path, "--fda", image, "--type", r"dir\nver\necho typed-ok\n",
+                 "--type-after", "10")
+    assert "A:\\>" in screen
+    assert "Directory of A:\\" in screen or "bytes free" in screen
+    assert "typed-ok" in screen
+
+
+@pytest.mark.skipif(not HDD, reason="set XTBOX_DOS_HDD to a hard-disk image with DOS")
+def test_dos_hard_disk_boots_from_c(tmp_path):
+    image = tmp_path / "hdd.img"
+    shutil.copy(HDD, image)
+    screen = run(tmp_path, "--hda", image, "--boot", "c", "--type", r"dir\n",
+                 "--type-after", "10")
+    assert "C:\\>" in screen
+    assert "bytes free" in screen
