@@ -221,18 +221,20 @@ class Machine:
                 now = self.now()
                 for chip in timed:
                     chip.tick(now)
-                ran = cpu.run(SLICE)
+                slice_n = SLICE if self.config.speed == "max" else XT_IPS // 100
+                ran = cpu.run(slice_n)
                 if self.exit_status is not None:
                     break
                 if deadline is not None and time.monotonic() >= deadline:
                     break
-                if cpu.halted and ran < SLICE:
+                if cpu.halted and ran < slice_n:
                     self._sleep_until_event(timed, deadline)
                 elif self.config.speed == "xt":
                     due = budget_start + (cpu.instructions - budget_instr) / XT_IPS
                     delay = due - time.monotonic()
-                    if delay > 0:
-                        self._wake.wait(min(delay, 0.05))
+                    if deadline is not None:
+                        delay = min(delay, deadline - time.monotonic())
+                    if delay > 0 and self._wake.wait(delay):
                         self._wake.clear()
         finally:
             self.state = "stopped"
