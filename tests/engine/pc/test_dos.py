@@ -1,6 +1,9 @@
 """Real DOS on our BIOS. DOS images are not ours to ship: these tests read their paths from
 XTBOX_DOS_FLOPPY (a bootable FreeDOS/MS-DOS floppy) and XTBOX_DOS_HDD (a hard-disk image with
-a bootable DOS partition) and skip without them."""
+a bootable DOS partition) and skip without them.
+
+A FreeDOS boot floppy can make such a hard disk inside xtbox itself: boot the floppy with an
+empty --hda image and run `fdisk /auto`, `fdisk /mbr`, then `format c: /s /u`."""
 
 import os
 import shutil
@@ -39,7 +42,8 @@ def test_dos_floppy_boots_to_prompt_lists_and_runs(tmp_path):
 def test_dos_hard_disk_boots_from_c(tmp_path):
     image = tmp_path / "hdd.img"
     shutil.copy(HDD, image)
-    screen = run(tmp_path, "--hda", image, "--boot", "c", "--type", r"dir\n",
+    # Two Enters first: without an AUTOEXEC.BAT, DOS asks for the date and the time.
+    screen = run(tmp_path, "--hda", image, "--boot", "c", "--type", r"\n\ndir\n",
                  "--type-after", "10")
     assert "C:\\>" in screen
     assert "bytes free" in screen
