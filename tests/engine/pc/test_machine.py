@@ -144,3 +144,12 @@ def test_speed_xt_paces_the_cpu(tmp_path):
     # Flat out this loop runs >100x faster; paced, it cannot exceed the XT rate (+ a slice).
     assert m.cpu.instructions <= XT_IPS * elapsed * 1.1 + 20_000
     assert m.cpu.instructions >= XT_IPS * 0.3
+
+
+def test_serial_stdio_reaches_the_guest_and_back():
+    # The demo shell's serial mode echoes COM1; with --serial stdio that is our stdin/stdout.
+    r = subprocess.run([sys.executable, "-m", "tui.cli", "run", "--serial", "stdio",
+                        "--type", r"serial\n", "--type-after", "0.5", "--max-seconds", "4"],
+                       cwd=ROOT, input=b"ping-pong", capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"ping-pong"
