@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 
+from disks.device import BlockDevice
 from disks.errors import DiskError
 from disks.locking import lock
 
 
-class RawImage:
+class RawImage(BlockDevice):
     format = "raw"
 
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False) -> None:
@@ -27,38 +28,17 @@ class RawImage:
         self.backing = None
 
     def read(self, offset: int, length: int) -> bytes:
-        _check_range(self, offset, length)
+        self.check_range(offset, length)
         data = os.pread(self.fd, length, offset)
         return data + bytes(length - len(data))
 
     def write(self, offset: int, data: bytes) -> None:
         if self.readonly:
             raise DiskError(f"{self.path}: opened read-only")
-        _check_range(self, offset, len(data))
+        self.check_range(offset, len(data))
         os.pwrite(self.fd, data, offset)
-
-    def flush(self) -> None:
-        if not self.readonly:
-            os.fsync(self.fd)
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-    def __enter__(self) -> RawImage:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def create_raw(path: str | os.PathLike, size: int) -> None:
     with open(path, "xb") as f:
         f.truncate(size)
-
-
-def _check_range(img: object, offset: int, length: int) -> None:
-    if offset < 0 or length < 0 or offset + length > img.size:  # type: ignore[attr-defined]
-        raise DiskError(f"{img.path}: access at {offset}+{length} is outside the image "  # type: ignore[attr-defined]
-                        f"({img.size} bytes)")  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ import os
 import struct
 import zlib
 
+from disks.device import BlockDevice
 from disks.errors import BackingFileError, DiskError, ImageFormatError
 from disks.locking import lock
 from disks.qcow2 import clusters as cl
@@ -27,7 +28,7 @@ from disks.qcow2.refcount import Refcounts
 MAX_CHAIN = 64
 
 
-class Qcow2Image:
+class Qcow2Image(BlockDevice):
     format = "qcow2"
 
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False,
@@ -184,7 +185,7 @@ class Qcow2Image:
 
     # ---- the block-device protocol ---------------------------------------------------------
     def read(self, offset: int, length: int) -> bytes:
-        self._check_range(offset, length)
+        self.check_range(offset, length)
         within = offset % self.cs
         if within + length <= self.cs:
             # Fast path: the whole request lies in one allocated cluster (the common case
@@ -220,7 +221,7 @@ class Qcow2Image:
     def write(self, offset: int, data: bytes) -> None:
         if self.readonly:
             raise DiskError(f"{self.path}: opened read-only")
-        self._check_range(offset, len(data))
+        self.check_range(offset, len(data))
         pos, cs, view = offset, self.cs, memoryview(data)
         done = 0
         while done < len(data):
@@ -230,30 +231,7 @@ class Qcow2Image:
             pos += n
             done += n
 
-    def flush(self) -> None:
-        if not self.readonly:
-            os.fsync(self.fd)
-
-    def close(self) -> None:
-        if getattr(self, "backing", None) is not None:
-            self.backing.close()
-            self.backing = None
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-    def __enter__(self) -> Qcow2Image:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # ---- internals -------------------------------------------------------------------------
-    def _check_range(self, offset: int, length: int) -> None:
-        if offset < 0 or length < 0 or offset + length > self.size:
-            raise DiskError(f"{self.path}: access at {offset}+{length} is outside the image "
-                            f"({self.size} bytes)")
-
     def _backing_read(self, pos: int, n: int) -> bytes:
         b = self.backing
         if b is None or pos >= b.size:
