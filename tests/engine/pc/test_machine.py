@@ -153,3 +153,38 @@ def test_serial_stdio_reaches_the_guest_and_back():
                        cwd=ROOT, input=b"ping-pong", capture_output=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"ping-pong"
+
+
+def test_mda_machine_shows_the_demo_in_mode_7(tmp_path):
+    from disks import create_image
+    overlay = tmp_path / "demo.qcow2"
+    create_image(overlay, backing=str(demo_disk_path()), allow_outside_backing=True)
+    m = Machine(MachineConfig(fda=str(overlay), display="mda"))
+    thread = threading.Thread(target=m.run, kwargs={"max_seconds": 5})
+    thread.start()
+    deadline = time.monotonic() + 5
+    while "xtbox>" not in "".join(m.text_screen().text_lines()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    screen = m.text_screen()
+    m.stop()
+    thread.join()
+    m.close()
+    assert screen.mda and screen.cols == 80
+    assert screen.text_lines()[0] == "xtbox demo disk - type help"
+    assert m.cpu.mem[0x449] == 7                          # BIOS video mode: monochrome
+
+
+def test_sigterm_shuts_down_cleanly_with_disks_flushed(tmp_path):
+    import signal
+
+    from disks import create_image, open_image
+    overlay = tmp_path / "demo.qcow2"
+    create_image(overlay, backing=str(demo_disk_path()), allow_outside_backing=True)
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "run", "--fda", str(overlay),
+                             "--type", r"save before-sigterm\n", "--type-after", "0.3"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(3)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 0
+    with open_image(overlay, readonly=True, allow_outside_backing=True) as img:
+        assert b"before-sigterm" in img.read(img.size - 512, 512)
