@@ -1,0 +1,274 @@
+"""The VM process proper (the "worker"): a Machine built from a profile, run on the main
+thread, with the control server beside it.
+
+Started by the supervisor (engine/vmm/__main__.py), never directly by users. It writes
+vm.pid once the control socket answers, and last-run.json when it ends by itself; if it dies
+any other way the supervisor records why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ConfigError
+from engine.vmm import runstate
+from engine.vmm.profile import DRIVE_LETTERS, Profile
+from engine.vmm.screen_feed import screen_dict
+from engine.vmm.server import CommandError, ControlServer
+
+PAUSE_WAIT = 5.0
+
+
+def temporary_folder(folder: Path, pid: int) -> Path:
+    return folder / f".temporary-{pid}"
+
+
+class VMHost:
+    """Owns one Machine and serves it; ``run()`` returns the process exit status."""
+
+    def __init__(self, profile: Profile, *, temporary: bool = False) -> None:
+        from engine.machine import Machine, MachineConfig
+        self.profile = profile
+        self.folder = profile.folder
+        self.temporary = temporary
+        self.end_reason: str | None = None
+        self._snap_lock = threading.Lock()
+        self._mips = (time.monotonic(), 0, 0.0)
+        disks = {d: str(p) for d, p in profile.disk_paths().items()}
+        for drive, path in disks.items():
+            if not os.path.isfile(path):
+                raise ConfigError(f"{profile.path}: drives.{drive}: {path}: no such image file")
+        if temporary:
+            disks = self._temporary_overlays(disks)
+        self.machine = Machine(MachineConfig(
+            memory_kib=profile.memory_kib, display=profile.display, boot=profile.boot,
+            serial=list(profile.serial), speed=profile.speed, **disks))
+        handlers: dict[str, Any] = {
+            "status": self.status, "pause": self._simple(self.machine.pause),
+            "resume": self._simple(self.machine.resume), "stop": self.stop,
+            "reset": self._simple(self.machine.reset), "keys": self.keys, "type": self.type,
+            "screen": self.screen, "snapshot": self.snapshot}
+        self.server = ControlServer(
+            self.folder / runstate.SOCKET,
+            {"version": 1, "vm": profile.name, "uuid": profile.uuid, "pid": os.getpid()},
+            handlers, self.machine.text_screen, self.public_state)
+
+    def _temporary_overlays(self, disks: dict[str, str]) -> dict[str, str]:
+        """Every write of a temporary run lands in overlays that vanish at power-off."""
+        from disks import DiskError, create_image
+        tmp = temporary_folder(self.folder, os.getpid())
+        tmp.mkdir(exist_ok=True)
+        out = {}
+        for drive, path in disks.items():
+            overlay = tmp / f"{drive}.qcow2"
+            try:
+                create_image(overlay, backing=os.path.abspath(path), allow_outside_backing=True)
+            except DiskError as exc:
+                raise ConfigError(str(exc)) from None
+            out[drive] = str(overlay)
+        return out
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def run(self) -> int:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+        self.server.start()
+        runstate.write_json(self.folder / runstate.PIDFILE, {
+            "pid": os.getpid(), "supervisor": os.getppid(), "t": time.time(),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "temporary": self.temporary})
+        try:
+            status = self.machine.run()
+        except Exception as exc:
+            runstate.record_end(self.folder, "crashed", f"emulator error: "
+                                f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            self.machine.close()
+            self.server.close()
+            self._cleanup()
+        if self.end_reason is None:
+            self.end_reason = f"the guest powered the machine off (exit status {status})"
+        runstate.record_end(self.folder, "poweroff", self.end_reason)
+        return 0
+
+    def _cleanup(self) -> None:
+        runstate._unlink(self.folder / runstate.PIDFILE)
+        if self.temporary:
+            shutil.rmtree(temporary_folder(self.folder, os.getpid()), ignore_errors=True)
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        self.end_reason = f"powered off by {signal.Signals(signum).name}"
+        self.machine.stop()
+
+    # ---- commands --------------------------------------------------------------------------
+    @staticmethod
+    def _simple(action):
+        def handler(_args: dict) -> dict:
+            action()
+            return {}
+        return handler
+
+    def public_state(self) -> dict:
+        state = self.machine.state
+        if state == "halted":
+            state = "running"          # HLT waiting for an interrupt is still a running VM
+        if not self.machine._resume.is_set():
+            state = "paused"
+        if self.end_reason is not None:
+            state = "stopping"
+        return {"state": state, "reason": self.end_reason}
+
+    def status(self, _args: dict) -> dict:
+        m = self.machine
+        stats = m.stats()
+        now, instr = time.monotonic(), stats["instructions"]
+        t0, i0, mips = self._mips
+        if now - t0 >= 0.25:
+            mips = (instr - i0) / (now - t0) / 1e6
+            self._mips = (now, instr, mips)
+        serial_status = getattr(m, "serial_status", None)
+        screen = m.text_screen()
+        return {**self.public_state(), "name": self.profile.name, "uuid": self.profile.uuid,
+                "pid": os.getpid(), "temporary": self.temporary, "instructions": instr,
+                "mips": round(mips, 3), "disk_reads": stats.get("disk_reads", 0),
+                "disk_writes": stats.get("disk_writes", 0),
+                "serial": serial_status() if serial_status else [],
+                "screen": {"cols": screen.cols, "rows": screen.rows, "mda": screen.mda}}
+
+    def stop(self, _args: dict) -> dict:
+        self.end_reason = "powered off"
+        self.server.notify()
+        self.machine.stop()
+        return {}
+
+    def keys(self, args: dict) -> dict:
+        codes = args.get("scancodes")
+        if not isinstance(codes, list) or not all(
+                isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in codes):
+            raise CommandError("BadRequest", "scancodes: expected a list of bytes (0-255)")
+        self.machine.send_scancodes(codes)
+        return {"queued": len(codes)}
+
+    def type(self, args: dict) -> dict:
+        text = args.get("text")
+        if not isinstance(text, str):
+            raise CommandError("BadRequest", "text: expected a string")
+        try:
+            self.machine.type_text(text)
+        except ValueError as exc:
+            raise CommandError("BadRequest", f"text: {exc}") from None
+        return {"queued": len(text)}
+
+    def screen(self, _args: dict) -> dict:
+        screen = self.machine.text_screen()
+        return {**screen_dict(screen), "text": screen.text_lines()}
+
+    # ---- snapshots -------------------------------------------------------------------------
+    def snapshot(self, args: dict) -> dict:
+        from disks.qcow2 import snapshot as snap
+        action, name = args.get("action"), args.get("name")
+        if action not in ("take", "list", "delete"):
+            raise CommandError("BadRequest", "action: expected take, list or delete (restore "
+                               "needs the VM powered off)")
+        if self.temporary:
+            raise CommandError("InvalidState", "snapshots are not available in a temporary "
+                               "run: its disks are discarded at power-off")
+        images = self._snapshot_images()
+        if action == "list":
+            first = images[0][1] if images else None
+            return {"snapshots": [] if first is None else [
+                {"name": s.name, "id": s.id, "date": s.date_sec,
+                 "vm_clock_nsec": s.vm_clock_nsec} for s in snap.list_snapshots(first)]}
+        if not isinstance(name, str) or not name.strip():
+            raise CommandError("BadRequest", "name: expected a snapshot name")
+        with self._snap_lock, self._paused():
+            self.machine.flush_disks()
+            if action == "take":
+                self._take(images, name)
+            else:
+                for drive, img in images:
+                    if not any(s.name == name for s in img.snapshots):
+                        raise CommandError("Failed", f"drive {DRIVE_LETTERS[drive]} "
+                                           f"({img.path}) has no snapshot named {name!r}")
+                for _drive, img in images:
+                    snap.delete_snapshot(img, name)
+                    img.flush()
+        return {"name": name, "disks": [img.path for _d, img in images]}
+
+    def _snapshot_images(self) -> list[tuple[str, Any]]:
+        from disks.qcow2.image import Qcow2Image
+        drive_of = {"a": "fda", "b": "fdb", "c": "hda", "d": "hdb"}
+        images = []
+        for letter, drive in sorted(self.machine.drives.items()):
+            if drive.readonly:
+                continue
+            if not isinstance(drive.image, Qcow2Image):
+                raise CommandError("Failed", f"drive {letter.upper()}: ({drive.path}) is a raw "
+                                   "image and raw images cannot hold snapshots; convert it "
+                                   f"with `xtbox disk convert {drive.path} NEW.qcow2` and "
+                                   "attach the qcow2 copy")
+            images.append((drive_of[letter], drive.image))
+        if not images:
+            raise CommandError("Failed", "this VM has no writable disk to snapshot")
+        return images
+
+    def _take(self, images: list, name: str) -> None:
+        """All disks or none: a failure half-way deletes the snapshots already taken."""
+        from disks.qcow2 import snapshot as snap
+        for drive, img in images:
+            if any(s.name == name for s in img.snapshots):
+                raise CommandError("Failed", f"drive {DRIVE_LETTERS[drive]} ({img.path}) "
+                                   f"already has a snapshot named {name!r}")
+        done = []
+        try:
+            for _drive, img in images:
+                snap.create_snapshot(img, name)
+                img.flush()
+                done.append(img)
+        except Exception:
+            for img in done:
+                try:
+                    snap.delete_snapshot(img, name)
+                    img.flush()
+                except Exception as exc:
+                    self.machine.log(f"rollback of snapshot {name!r} on {img.path}: {exc}")
+            raise
+
+    def _paused(self):
+        host = self
+
+        class Paused:
+            def __enter__(self) -> None:
+                self.was_running = host.machine._resume.is_set()
+                host.machine.pause()
+                deadline = time.monotonic() + PAUSE_WAIT
+                while host.machine.state not in ("paused", "stopped"):
+                    if time.monotonic() > deadline:
+                        host.machine.resume()
+                        raise CommandError("Failed", "the VM did not pause in time")
+                    time.sleep(0.002)
+
+            def __exit__(self, *exc: object) -> None:
+                if self.was_running:
+                    host.machine.resume()
+
+        return Paused()
+
+
+def main(folder: str, *, temporary: bool = False) -> int:
+    path = Path(folder).resolve()
+    try:
+        profile = Profile.load(path)
+        host = VMHost(profile, temporary=temporary)
+    except ConfigError as exc:
+        runstate.record_end(path, "poweroff", f"failed to start: {exc}")
+        print(f"xtbox: error: {exc}", file=sys.stderr)
+        return 2
+    return host.run()
