@@ -10,7 +10,7 @@ from pathlib import Path
 
 from engine.vmm import runstate
 from tui.control.client import ControlClient, ControlError, VMNotRunning
-from tui.control.vms import VMError, load, require_stopped
+from tui.control.vms import VMError, load
 
 START_TIMEOUT = 20.0
 
@@ -23,8 +23,11 @@ def start_vm(name: str, *, temporary: bool = False, timeout: float = START_TIMEO
     """Start the VM's own process (detached: it outlives the caller) and return its pid once
     the control socket answers. A VM that fails to boot raises VMError with the reason."""
     profile = load(name)
-    require_stopped(profile, "starting it again")
     folder = profile.folder
+    runstate.clean_stale(folder)
+    running = runstate.running_pid(folder)
+    if running is not None:
+        raise VMError(f"VM {name!r} is already running (pid {running})")
     cmd = [sys.executable, "-m", "engine.vmm", str(folder)]
     if temporary:
         cmd.append("--temporary")
