@@ -28,3 +28,13 @@ def test_workload_runs_its_stated_instruction_count():
     ran, _ = run_ours(bytes(sector))
     assert ran == instruction_count(3) == 13 + 3 * 35_003
     assert workload_outer(IMAGE.read_bytes()) == 2000
+
+
+@pytest.mark.skipif(shutil.which("nasm") is None, reason="nasm not installed")
+def test_scroll_workload_rebuilds_identically(tmp_path: Path):
+    image = IMAGE.with_name("scroll.img")
+    out = tmp_path / "scroll.bin"
+    subprocess.run(["nasm", "-f", "bin", "-o", str(out), str(image.with_suffix(".asm"))],
+                   check=True)
+    committed = image.read_bytes()
+    assert committed[:512] == out.read_bytes() and not any(committed[512:])
