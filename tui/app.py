@@ -1,0 +1,45 @@
+"""The xtbox app: the manager, and the screens it opens.
+
+The app talks to VMs only through tui.control (the manager API and the control sockets);
+nothing here imports the engine's CPU, chips or machine.
+"""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from tui.commands import XtboxCommands
+from tui.settings import Settings
+
+
+class XtboxApp(App):
+    TITLE = "xtbox"
+    SUB_TITLE = "VirtualBox for the terminal"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {XtboxCommands}
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
+
+    def __init__(self, *, console: str | None = None) -> None:
+        super().__init__()
+        self.settings = Settings.load()
+        self.initial_console = console
+
+    def on_mount(self) -> None:
+        from tui.screens.manager import ManagerScreen
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        for warning in self.settings.warnings:
+            self.notify(warning, severity="warning")
+        self.push_screen(ManagerScreen())
+        if self.initial_console:
+            self.open_console(self.initial_console)
+
+    def open_console(self, name: str) -> None:
+        from tui.screens.console import ConsoleScreen
+        self.push_screen(ConsoleScreen(name))
+
+
+def run_app(console: str | None = None) -> int:
+    XtboxApp(console=console).run()
+    return 0

@@ -1,0 +1,164 @@
+"""The console: the guest's screen, the keyboard routed to the guest, a status line.
+
+Every key goes to the guest except the host key (Ctrl+] by default, configurable in
+Settings), which opens the console menu: back to the manager (the VM keeps running), keys the
+terminal cannot deliver (Ctrl+Alt+Del), pause, reset, copy, screenshot. Screen updates come
+from a thread worker subscribed to the VM's control socket; the VM sends at most 30 a second,
+each holding only the rows that changed, so a guest scrolling flat out cannot flood the UI.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Static
+
+from engine.errors import ConfigError
+from tui.control import manager
+from tui.keys import key_to_scancodes
+from tui.widgets.console_view import ConsoleView
+
+
+class ScreenUpdate(Message):
+    def __init__(self, data: dict) -> None:
+        super().__init__()
+        self.data = data
+
+
+class VMGone(Message):
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class ConsoleScreen(Screen):
+    AUTO_FOCUS = "ConsoleView"
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.vm = name
+        self.client = None
+        self.state = "running"
+        self.status_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleView(id="console")
+        yield Static("", id="status")
+
+    def on_mount(self) -> None:
+        self.subscribe()
+        self.poll_status()
+        self.set_interval(1.0, self.poll_status)
+
+    @property
+    def host_key(self) -> str:
+        return getattr(self.app, "settings", None).host_key if hasattr(self.app, "settings") \
+            else "ctrl+right_square_bracket"
+
+    # ---- screen feed -----------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="feed")
+    def subscribe(self) -> None:
+        try:
+            client = manager.connect(self.vm, timeout=None)
+        except ConfigError as exc:
+            self.post_message(VMGone(str(exc)))
+            return
+        self.client = client
+        try:
+            for event in client.subscribe(("screen", "state")):
+                if event["event"] == "screen":
+                    self.post_message(ScreenUpdate(event["data"]))
+                elif event["event"] == "state":
+                    self.state = event["data"]["state"]
+        finally:
+            client.close()
+        self.post_message(VMGone(f"VM {self.vm} powered off"))
+
+    @on(ScreenUpdate)
+    def apply_update(self, message: ScreenUpdate) -> None:
+        self.query_one(ConsoleView).apply(message.data)
+
+    @on(VMGone)
+    def vm_gone(self, message: VMGone) -> None:
+        self.notify(message.reason, title=self.vm)
+        if self.app.screen is self:
+            self.app.pop_screen()
+
+    @work(thread=True, exclusive=True, group="status")
+    def poll_status(self) -> None:
+        try:
+            st = manager.status(self.vm)
+        except ConfigError:
+            return
+        serial = "  ".join(f"{p.get('port', '').upper()} "
+                           f"{'on' if p.get('connected') else 'off'}" for p in st.get("serial", []))
+        text = (f" {self.vm}: {st['state']}  {st['mips']:.2f} MIPS  disk r/w "
+                f"{st['disk_reads']}/{st['disk_writes']}  {serial}   "
+                f"[{self.host_key.replace('right_square_bracket', ']')}: menu]")
+        self.app.call_from_thread(self.query_one("#status", Static).update, text)
+
+    # ---- keyboard --------------------------------------------------------------------------
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        if event.key == self.host_key:
+            self.open_menu()
+            return
+        codes = key_to_scancodes(event.key, event.character)
+        if codes:
+            self.send("keys", scancodes=codes)
+
+    def on_paste(self, event: events.Paste) -> None:
+        """Bracketed paste: typed at the guest's pace by the VM's keyboard queue."""
+        event.stop()
+        text = event.text.replace("\r\n", "\n")
+        self.send("type", text=text)
+
+    @work(thread=True, group="send")
+    def send(self, command: str, **arguments) -> None:
+        try:
+            manager.command(self.vm, command, **arguments)
+        except ConfigError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+
+    # ---- the host-key menu -----------------------------------------------------------------
+    def open_menu(self) -> None:
+        from tui.screens.console_menu import ConsoleMenu
+        self.app.push_screen(ConsoleMenu(self.vm), self.menu_choice)
+
+    def menu_choice(self, choice: str | None) -> None:
+        from tui.keys import CTRL_ALT_DEL
+        view = self.query_one(ConsoleView)
+        if choice == "leave":
+            self.app.pop_screen()
+        elif choice == "cad":
+            self.send("keys", scancodes=CTRL_ALT_DEL)
+        elif choice in ("pause", "resume", "reset"):
+            self.send(choice)
+        elif choice == "copy":
+            self.app.copy_to_clipboard("\n".join(view.text_lines()))
+            self.notify("Screen copied as text")
+        elif choice in ("text", "svg"):
+            self.save_screenshot(choice)
+
+    def save_screenshot(self, fmt: str) -> None:
+        from pathlib import Path
+        view = self.query_one(ConsoleView)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = Path.cwd() / f"{self.vm}-{stamp}.{'txt' if fmt == 'text' else 'svg'}"
+        if fmt == "text":
+            path.write_text("\n".join(view.text_lines()) + "\n", encoding="utf-8")
+        else:
+            from tui.screen_render import screen_svg
+            data = {"cols": view.cols, "rows": view.rows, "mda": view.mda, "blink": view.blink,
+                    "lines": {str(r): row for r, row in enumerate(view.cells)}}
+            path.write_text(screen_svg(data, title=f"xtbox — {self.vm}"), encoding="utf-8")
+        self.notify(f"Screenshot saved to {path}")
+
+    def on_unmount(self) -> None:
+        if self.client is not None:
+            self.client.close()

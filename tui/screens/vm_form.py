@@ -1,0 +1,196 @@
+"""The new-VM wizard and the settings editor: one form, every field validated inline.
+
+Errors appear under the field they concern, in the words of the profile's own validation
+(engine/vmm/profile.py), and nothing is written until every field is valid.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Select, TextArea
+
+from disks import DiskError, parse_size
+from engine.errors import ConfigError
+from engine.vmm.profile import DRIVES, Profile, check_memory, check_name, check_serial_spec
+from tui.control import manager
+
+SERIAL_KINDS = [("not connected", "none"), ("pseudo-terminal (pty)", "pty"),
+                ("log file", "file"), ("TCP server", "tcp-server"),
+                ("host device or pyserial URL", "url")]
+DRIVE_LABELS = {"fda": "Floppy A:", "fdb": "Floppy B:", "hda": "Hard disk C:",
+                "hdb": "Hard disk D:"}
+
+
+def split_spec(spec: str) -> tuple[str, str]:
+    if spec in ("none", "pty", ""):
+        return (spec or "none"), ""
+    if spec.startswith("file:"):
+        return "file", spec[5:]
+    if spec.startswith("tcp-server:"):
+        return "tcp-server", spec[11:]
+    return "url", spec
+
+
+def join_spec(kind: str, param: str) -> str:
+    return {"none": "none", "pty": "pty", "file": f"file:{param}",
+            "tcp-server": f"tcp-server:{param}", "url": param}[kind]
+
+
+class VMFormScreen(Screen[str | None]):
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, profile: Profile | None) -> None:
+        super().__init__()
+        self.profile = profile
+
+    def compose(self) -> ComposeResult:
+        p = self.profile
+        settings = getattr(self.app, "settings", None)
+        memory = p.memory_kib if p else (settings.default_memory_kib if settings else 640)
+        display = p.display if p else (settings.default_display if settings else "cga")
+        title = f"Settings of {p.name}" if p else "New VM"
+        with VerticalScroll(id="form"):
+            yield Label(title, classes="title")
+            yield from self.field("name", "Name", Input(p.name if p else "", id="name",
+                                                         placeholder="e.g. dos622"))
+            yield from self.field("memory", "Memory (KiB)", Input(str(memory), id="memory"))
+            yield from self.field("display", "Display", Select(
+                [("CGA (colour)", "cga"), ("MDA (monochrome)", "mda")], value=display,
+                allow_blank=False, id="display"))
+            yield from self.field("boot", "Boot order", Select(
+                [("A: then C:", "ac"), ("C: then A:", "ca"), ("A: only", "a"),
+                 ("C: only", "c")], value=p.boot if p else "ac", allow_blank=False, id="boot"))
+            for d in DRIVES:
+                value = (p.drives.get(d) or "") if p else ""
+                yield from self.field(d, f"{DRIVE_LABELS[d]} image", Input(
+                    value, id=d, placeholder="path to a raw or qcow2 image (empty: none)"))
+            yield from self.field("new_hda", "New disk for C:", Input(
+                "", id="new_hda", placeholder="size such as 10M or 2G (creates a qcow2 disk)"))
+            yield from self.field("overlay_hda", "Overlay for C: on", Input(
+                "", id="overlay_hda", placeholder="base image (a qcow2 overlay is created)"))
+            for i, port in enumerate(("com1", "com2")):
+                kind, param = split_spec(p.serial[i] if p else "none")
+                with Horizontal(classes="serial"):
+                    yield Label(port.upper(), classes="label")
+                    yield Select(SERIAL_KINDS, value=kind, allow_blank=False, id=f"{port}_kind")
+                    yield Input(param, id=f"{port}_param",
+                                placeholder="path / HOST:PORT / URL or device")
+                yield Label("", id=f"{port}_error", classes="error")
+            yield from self.field("speed", "Speed", Select(
+                [("as fast as possible", "max"), ("a 4.77 MHz XT", "xt")],
+                value=p.speed if p else "max", allow_blank=False, id="speed"))
+            yield Label("Notes", classes="label")
+            yield TextArea(p.notes if p else "", id="notes")
+            with Horizontal(classes="buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def field(self, key: str, label: str, widget) -> ComposeResult:
+        with Horizontal(classes="field"):
+            yield Label(label, classes="label")
+            yield widget
+        yield Label("", id=f"{key}_error", classes="error")
+
+    # ---- validation ------------------------------------------------------------------------
+    def value(self, key: str) -> str:
+        return self.query_one(f"#{key}", Input).value.strip()
+
+    def validate(self) -> dict | None:
+        errors: dict[str, str] = {}
+        out: dict = {}
+        name = self.value("name")
+        try:
+            out["name"] = check_name(name)
+        except ConfigError as exc:
+            errors["name"] = str(exc)
+        try:
+            out["memory_kib"] = check_memory(int(self.value("memory")))
+        except (ValueError, ConfigError):
+            errors["memory"] = "expected KiB, a multiple of 16 from 64 to 640"
+        for key in ("display", "boot", "speed"):
+            out[key] = self.query_one(f"#{key}", Select).value
+        for d in DRIVES:
+            path = self.value(d)
+            out[d] = path or None
+            if path and not self._exists(path):
+                errors[d] = f"{path}: no such image file"
+        size = self.value("new_hda")
+        if size:
+            try:
+                out["new_hda"] = parse_size(size)
+            except (DiskError, ValueError) as exc:
+                errors["new_hda"] = str(exc)
+        base = self.value("overlay_hda")
+        if base:
+            out["overlay_hda"] = base
+            if not self._exists(base):
+                errors["overlay_hda"] = f"{base}: no such image file"
+        if (size or base) and out.get("hda"):
+            errors["hda"] = "leave C: empty to create a new disk or an overlay for it"
+        if size and base:
+            errors["new_hda"] = "choose a new disk or an overlay, not both"
+        serial = []
+        for port in ("com1", "com2"):
+            kind = self.query_one(f"#{port}_kind", Select).value
+            spec = join_spec(kind, self.value(f"{port}_param"))
+            try:
+                if kind in ("file", "tcp-server", "url") and not self.value(f"{port}_param"):
+                    raise ConfigError("this kind needs a path, HOST:PORT, URL or device")
+                check_serial_spec(spec)
+            except ConfigError as exc:
+                errors[port] = str(exc)
+            serial.append(spec)
+        out["serial"] = serial
+        out["notes"] = self.query_one("#notes", TextArea).text
+        for key in ("name", "memory", *DRIVES, "new_hda", "overlay_hda", "com1", "com2"):
+            self.query_one(f"#{key}_error", Label).update(errors.get(key, ""))
+        return None if errors else out
+
+    def _exists(self, path: str) -> bool:
+        from pathlib import Path
+        p = Path(path).expanduser()
+        if not p.is_absolute() and self.profile is not None:
+            p = self.profile.folder / p
+        return p.is_file()
+
+    # ---- saving ----------------------------------------------------------------------------
+    def action_save(self) -> None:
+        values = self.validate()
+        if values is None:
+            self.notify("Some fields need fixing", severity="warning")
+            return
+        new_hda, base = values.pop("new_hda", None), values.pop("overlay_hda", None)
+        name = values.pop("name")
+        try:
+            if self.profile is None:
+                manager.create_vm(name, **values)
+            else:
+                drives = {d: values.pop(d) for d in DRIVES}
+                for d, path in drives.items():
+                    if path != (self.profile.drives.get(d) or None):
+                        values[d] = path
+                manager.modify_vm(self.profile.name, new_name=name, **values)
+            if new_hda or base:
+                manager.create_disk(name, "hda", size=new_hda, backing=base)
+        except ConfigError as exc:
+            self.query_one("#name_error", Label).update(str(exc))
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        self.notify(f"Saved {name}")
+        self.dismiss(name)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    def save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self) -> None:
+        self.action_cancel()

@@ -1,0 +1,98 @@
+"""The guest's text screen, drawn with Textual's Line API: one Strip per guest row, and only
+the rows a screen update names are rebuilt and refreshed (the pattern of Textual's Log)."""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.screen_render import row_text
+
+
+class ConsoleView(ScrollView, can_focus=True):
+    """Shows screen updates (the control protocol's screen events) and owns the cursor."""
+
+    DEFAULT_CSS = """
+    ConsoleView { background: #000000; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.cols, self.rows = 80, 25
+        self.mda = False
+        self.blink = True
+        self.cells: list[list] = [[[32, 7]] * 80 for _ in range(25)]
+        self.strips: list[Strip] = [self._blank() for _ in range(25)]
+        self.cursor: tuple[int, int, bool, int, int] = (0, 0, False, 6, 7)
+        self.virtual_size = Size(80, 25)
+
+    def _blank(self) -> Strip:
+        return Strip([Segment(" " * self.cols, Style(bgcolor="#000000"))], self.cols)
+
+    def apply(self, data: dict) -> None:
+        """Apply one screen update; refresh only what changed."""
+        reshaped = (data["cols"], data["rows"], data.get("mda", False)) != \
+            (self.cols, self.rows, self.mda) or data.get("blink", True) != self.blink
+        if reshaped:
+            self.cols, self.rows = data["cols"], data["rows"]
+            self.mda, self.blink = data.get("mda", False), data.get("blink", True)
+            self.cells = [[[32, 7]] * self.cols for _ in range(self.rows)]
+            self.strips = [self._blank() for _ in range(self.rows)]
+            self.virtual_size = Size(self.cols, self.rows)
+        old_cursor = self.cursor
+        dirty = set()
+        for key, row in data["lines"].items():
+            r = int(key)
+            if 0 <= r < self.rows:
+                self.cells[r] = row
+                self.strips[r] = self._strip(r)
+                dirty.add(r)
+        self.cursor = tuple(data.get("cursor", self.cursor))
+        if old_cursor[:3] != self.cursor[:3]:
+            dirty.update({old_cursor[0], self.cursor[0]})
+        if reshaped:
+            self.refresh()
+            return
+        for r in sorted(dirty):
+            if 0 <= r < self.rows:
+                self.refresh(Region(0, r - self.scroll_offset.y, self.size.width, 1))
+
+    def _strip(self, r: int) -> Strip:
+        text = row_text(self.cells[r], self.mda, self.blink)
+        segments = list(text.render(self.app.console if self.is_attached else _console()))
+        return Strip(segments, self.cols)
+
+    def text_lines(self) -> list[str]:
+        """What the guest shows, as text (for copy and for tests)."""
+        from engine.video import decode
+        return [decode(bytes(c for c, _a in row)).rstrip() for row in self.cells]
+
+    def render_line(self, y: int) -> Strip:
+        row = y + self.scroll_offset.y
+        if not 0 <= row < self.rows:
+            return Strip.blank(self.size.width)
+        strip = self.strips[row]
+        crow, ccol, visible = self.cursor[:3]
+        if visible and row == crow and 0 <= ccol < self.cols and self.has_focus:
+            strip = _with_cursor(strip, ccol, self.cursor[3], self.cursor[4])
+        return strip.crop(self.scroll_offset.x, self.scroll_offset.x + self.size.width)
+
+
+def _with_cursor(strip: Strip, col: int, start: int, end: int) -> Strip:
+    """The hardware cursor: reverse video for a block (start near the top), an underline
+    for the usual two-scanline cursor."""
+    left = strip.crop(0, col)
+    cell = strip.crop(col, col + 1)
+    right = strip.crop(col + 1, strip.cell_length)
+    block = start < 4 and end >= start
+    style = Style(reverse=True) if block else Style(underline=True)
+    cell = Strip([Segment(s.text, (s.style or Style()) + style) for s in cell], 1)
+    return Strip.join([left, cell, right])
+
+
+def _console():
+    from rich.console import Console
+    return Console(color_system="truecolor", width=200)
