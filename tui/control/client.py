@@ -14,12 +14,14 @@ from __future__ import annotations
 import itertools
 import socket
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from engine.errors import ConfigError
 from engine.vmm import protocol
+
+POLL = 0.2
 
 
 class VMNotRunning(ConfigError):
@@ -100,16 +102,26 @@ class ControlClient:
                 raise ControlError(err.get("class", "Failed"), err.get("desc", "failed"))
             return reply.get("return")
 
-    def subscribe(self, events: tuple[str, ...] = ("screen", "state")) -> Iterator[dict]:
-        """Yield events until the VM goes away (then the iterator simply ends)."""
+    def subscribe(self, events: tuple[str, ...] = ("screen", "state"), *,
+                  stop: Callable[[], bool] | None = None) -> Iterator[dict]:
+        """Yield events until the VM goes away (then the iterator simply ends), or until
+        ``stop()`` turns true — checked at least every POLL seconds, so a UI can end the
+        thread that iterates even while the VM is silent."""
         self.call("subscribe", events=list(events))
-        self.sock.settimeout(None)
+        self.sock.settimeout(POLL if stop is not None else None)
         while True:
             while self.pending:
                 yield self.pending.popleft()
-            try:
-                message = self._read()
-            except VMNotRunning:
+            if stop is not None and stop():
                 return
+            try:
+                line = self.reader.readline()
+            except TimeoutError:
+                continue
+            except (OSError, protocol.ProtocolError):
+                return
+            if line is None:
+                return
+            message = protocol.decode(line)
             if "event" in message:
                 yield message

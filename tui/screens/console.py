@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from engine.errors import ConfigError
 from tui.control import manager
@@ -68,15 +69,17 @@ class ConsoleScreen(Screen):
             self.post_message(VMGone(str(exc)))
             return
         self.client = client
+        worker = get_current_worker()
         try:
-            for event in client.subscribe(("screen", "state")):
+            for event in client.subscribe(("screen", "state"), stop=lambda: worker.is_cancelled):
                 if event["event"] == "screen":
                     self.post_message(ScreenUpdate(event["data"]))
                 elif event["event"] == "state":
                     self.state = event["data"]["state"]
         finally:
             client.close()
-        self.post_message(VMGone(f"VM {self.vm} powered off"))
+        if not worker.is_cancelled:
+            self.post_message(VMGone(f"VM {self.vm} powered off"))
 
     @on(ScreenUpdate)
     def apply_update(self, message: ScreenUpdate) -> None:

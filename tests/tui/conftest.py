@@ -1,0 +1,33 @@
+"""TUI tests: a private data folder per test, and no VM process left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import pytest
+
+
+def kill_vms(home) -> None:
+    for pidfile in home.glob("vms/*/vm.pid"):
+        try:
+            os.kill(json.loads(pidfile.read_text())["pid"], signal.SIGKILL)
+        except (OSError, ValueError, KeyError):
+            pass
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    h = tmp_path / "home"
+    monkeypatch.setenv("XTBOX_HOME", str(h))
+    yield h
+    kill_vms(h)
+
+
+async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached in time")

@@ -1,0 +1,178 @@
+"""The app's flows, driven by Pilot against real VM processes and real profiles."""
+
+from __future__ import annotations
+
+from tests.tui.conftest import wait_for
+from tui.app import XtboxApp
+from tui.control import manager
+from tui.widgets.console_view import ConsoleView
+
+SIZE = (100, 32)
+
+
+def screen_name(app) -> str:
+    return type(app.screen).__name__
+
+
+async def test_demo_from_first_start_to_a_guest_answer(home):
+    app = XtboxApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerScreen")
+        await pilot.pause(0.3)
+        assert "No VMs yet" in str(app.screen.query_one("#welcome").render())
+        await pilot.press("enter")                          # one keystroke: demo VM, booted
+        await wait_for(pilot, lambda: screen_name(app) == "ConsoleScreen")
+        view = app.screen.query_one(ConsoleView)
+        await wait_for(pilot, lambda: any("xtbox>" in ln for ln in view.text_lines()))
+        await pilot.press(*"echo Hello", "space", *"TUI", "enter")
+        await wait_for(pilot, lambda: "Hello TUI" in view.text_lines())
+        lines = view.text_lines()
+        assert lines[lines.index("Hello TUI") - 1].endswith("echo Hello TUI")
+        await pilot.press("ctrl+right_square_bracket")      # the host key: the console menu
+        await wait_for(pilot, lambda: screen_name(app) == "ConsoleMenu")
+        await pilot.press("enter")                          # "back to the manager"
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerScreen")
+        assert manager.vm_info("demo").state == "running"   # the VM keeps running
+        await wait_for(pilot, lambda: app.screen.vms and app.screen.vms[0].state == "running")
+        await pilot.press("x")                              # stop, confirmed
+        await pilot.press("y")
+        await wait_for(pilot, lambda: manager.vm_info("demo").state == "poweroff")
+
+
+async def test_new_vm_form_validates_inline(home, tmp_path):
+    app = XtboxApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
+        form = app.screen
+        form.query_one("#name").value = "bad/name"
+        form.query_one("#memory").value = "1000"
+        form.query_one("#hda").value = str(tmp_path / "missing.img")
+        form.query_one("#com1_kind").value = "tcp-server"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.1)
+        assert screen_name(app) == "VMFormScreen"
+        assert "VM name" in str(form.query_one("#name_error").render())
+        assert "multiple of 16" in str(form.query_one("#memory_error").render())
+        assert "no such image" in str(form.query_one("#hda_error").render())
+        assert "needs" in str(form.query_one("#com1_error").render())
+        assert manager.list_vms() == []
+        form.query_one("#name").value = "mine"
+        form.query_one("#memory").value = "512"
+        form.query_one("#hda").value = ""
+        form.query_one("#new_hda").value = "2M"
+        form.query_one("#com1_kind").value = "none"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerScreen")
+        vm = manager.vm_info("mine")
+        assert vm.memory_kib == 512 and vm.disks["hda"].endswith("disk-c.qcow2")
+        await wait_for(pilot, lambda: [v.name for v in app.screen.vms] == ["mine"])
+        await pilot.press("e")                               # edit: the same form, filled in
+        await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
+        assert app.screen.query_one("#memory").value == "512"
+        app.screen.query_one("#memory").value = "256"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerScreen")
+        assert manager.vm_info("mine").memory_kib == 256
+
+
+async def test_clone_and_delete_with_confirmation(home):
+    manager.create_vm("one", demo=True)
+    app = XtboxApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == 1)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: screen_name(app) == "PromptScreen")
+        await pilot.press("enter")                          # the suggested name, one-copy
+        await wait_for(pilot, lambda: len(manager.list_vms()) == 2)
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmScreen")
+        await pilot.press("n")                              # no: nothing happens
+        await pilot.pause(0.2)
+        assert len(manager.list_vms()) == 2
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmScreen")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(manager.list_vms()) == 1)
+
+
+async def test_snapshots_take_restore_delete(home):
+    manager.create_vm("snap", demo=True)
+    app = XtboxApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == 1)
+        await pilot.press("S")
+        await wait_for(pilot, lambda: screen_name(app) == "SnapshotsScreen")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: screen_name(app) == "PromptScreen")
+        app.screen.query_one("#answer").value = "first"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: [s["name"] for s in app.screen.snaps] == ["first"])
+        manager.start_vm("snap")
+        await pilot.press("r")                              # refused while running
+        await pilot.pause(0.2)
+        assert screen_name(app) == "SnapshotsScreen"
+        assert any("powered off" in n.message for n in app._notifications)
+        manager.stop_vm("snap")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmScreen")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("Restore snapshot: done" in n.message
+                                          for n in app._notifications))
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmScreen")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen_name(app) == "SnapshotsScreen"
+                       and app.screen.snaps == [])
+        assert manager.list_snapshots("snap") == []
+
+
+async def test_disks_and_settings(home, tmp_path):
+    manager.create_vm("d", demo=True)
+    app = XtboxApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == 1)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen_name(app) == "DisksScreen" and app.screen.disks)
+        names = [d["path"].rsplit("/", 1)[-1] for d in app.screen.disks]
+        assert names[0] == "disk-a.qcow2" and any(n.startswith("demo-") for n in names)
+        assert app.screen.disks[0]["used_by"] == ["d"]
+        await pilot.press("k")
+        await wait_for(pilot, lambda: any("no errors" in n.message for n in app._notifications))
+        await pilot.press("v")                              # convert, with progress
+        await wait_for(pilot, lambda: screen_name(app) == "PromptScreen")
+        target = tmp_path / "flat.img"
+        app.screen.query_one("#answer").value = str(target)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: target.exists() and any(
+            "converted" in n.message for n in app._notifications))
+        assert target.stat().st_size == 1_474_560
+        await pilot.press("escape")
+        await pilot.press("comma")
+        await wait_for(pilot, lambda: screen_name(app) == "SettingsScreen")
+        app.screen.query_one("#memory").value = "99"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.1)
+        assert "multiple of 16" in str(app.screen.query_one("#memory_error").render())
+        app.screen.query_one("#memory").value = "256"
+        app.screen.query_one("#host_key").value = "f12"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerScreen")
+    from tui.settings import Settings
+    s = Settings.load()
+    assert (s.host_key, s.default_memory_kib) == ("f12", 256)
+
+
+async def test_a_crashed_vm_shows_its_reason(home):
+    import os
+    import signal
+    manager.create_vm("crashy", demo=True)
+    pid = manager.start_vm("crashy")
+    app = XtboxApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == 1
+                       and app.screen.vms[0].state == "running")
+        os.kill(pid, signal.SIGKILL)
+        await wait_for(pilot, lambda: app.screen.vms[0].state == "crashed")
+        assert "SIGKILL" in str(app.screen.query_one("#details").render())

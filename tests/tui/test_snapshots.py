@@ -1,0 +1,129 @@
+"""What every screen looks like, at a fixed size, from a fixed data folder
+(pytest-textual-snapshot; update with --snapshot-update after a deliberate change)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.tui.conftest import kill_vms, wait_for
+from tui.app import XtboxApp
+from tui.control import manager
+
+SIZE = (100, 32)
+pytestmark = pytest.mark.xdist_group("tui-snapshots")   # one shared, fixed data folder
+HOME = Path("/tmp/xtbox-snapshot-home")
+
+
+@pytest.fixture
+def fixed_home(monkeypatch):
+    shutil.rmtree(HOME, ignore_errors=True)
+    monkeypatch.setenv("XTBOX_HOME", str(HOME))
+    yield HOME
+    kill_vms(HOME)
+    shutil.rmtree(HOME, ignore_errors=True)
+
+
+def vms_listed(n: int):
+    async def run_before(pilot) -> None:
+        await wait_for(pilot, lambda: len(getattr(pilot.app.screen, "vms", [])) == n)
+        await pilot.pause(0.2)
+    return run_before
+
+
+def make_vms() -> None:
+    manager.create_vm("demo", demo=True, notes="The built-in demo disk")
+    manager.create_vm("mono", demo=True, memory_kib=256, display="mda", serial=["pty"])
+
+
+def test_manager_first_start(fixed_home, snap_compare):
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=vms_listed(0))
+
+
+def test_manager_with_vms(fixed_home, snap_compare):
+    make_vms()
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=vms_listed(2))
+
+
+def test_new_vm_form_with_errors(fixed_home, snap_compare):
+    async def run_before(pilot) -> None:
+        await pilot.pause(0.2)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "VMFormScreen")
+        pilot.app.screen.query_one("#memory").value = "1000"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_edit_form(fixed_home, snap_compare):
+    make_vms()
+
+    async def run_before(pilot) -> None:
+        await vms_listed(2)(pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "VMFormScreen")
+        await pilot.pause(0.2)
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=run_before)
+
+
+def _screen_after(keys: tuple[str, ...], screen: str, n: int = 2):
+    async def run_before(pilot) -> None:
+        await vms_listed(n)(pilot)
+        await pilot.press(*keys)
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == screen)
+        await pilot.pause(0.5)
+    return run_before
+
+
+def test_delete_confirmation(fixed_home, snap_compare):
+    make_vms()
+    assert snap_compare(XtboxApp(), terminal_size=SIZE,
+                        run_before=_screen_after(("delete",), "ConfirmScreen"))
+
+
+def test_snapshots_screen(fixed_home, snap_compare):
+    make_vms()
+    assert snap_compare(XtboxApp(), terminal_size=SIZE,
+                        run_before=_screen_after(("S",), "SnapshotsScreen"))
+
+
+def test_disks_screen(fixed_home, snap_compare):
+    make_vms()
+
+    async def run_before(pilot) -> None:
+        await _screen_after(("d",), "DisksScreen")(pilot)
+        await wait_for(pilot, lambda: pilot.app.screen.disks)
+        await pilot.pause(0.2)
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_settings_screen(fixed_home, snap_compare):
+    assert snap_compare(XtboxApp(), terminal_size=SIZE,
+                        run_before=_screen_after(("comma",), "SettingsScreen", n=0))
+
+
+def test_console_and_menu(fixed_home, snap_compare, monkeypatch):
+    """The console on the demo VM at its prompt; the status line's live figures are fixed."""
+    import tui.screens.console as console
+    from tui.widgets.console_view import ConsoleView
+    monkeypatch.setattr(console.manager, "status", lambda name: {
+        "state": "running", "mips": 1.5, "disk_reads": 10, "disk_writes": 0, "serial": []})
+    manager.create_vm("demo", demo=True)
+    manager.start_vm("demo")
+
+    async def run_before(pilot) -> None:
+        pilot.app.open_console("demo")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "ConsoleScreen"
+                       and pilot.app.screen.query(ConsoleView))
+        view = pilot.app.screen.query_one(ConsoleView)
+        await wait_for(pilot, lambda: any("xtbox>" in ln for ln in view.text_lines()))
+        await pilot.press(*"help", "enter")
+        await wait_for(pilot, lambda: any("load" in ln for ln in view.text_lines()))
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+right_square_bracket")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "ConsoleMenu")
+        await pilot.pause(0.2)
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=run_before)
