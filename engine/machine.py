@@ -156,8 +156,8 @@ class Machine:
         self.uarts: list[UART16550] = []
         specs = list(self.config.serial) + ["none"] * (2 - len(self.config.serial))
         for i, spec in enumerate(specs):
-            uart = UART16550(COM_BASES[i], backend=open_backend(spec), clock=self.now,
-                             name=f"com{i + 1}")
+            uart = UART16550(COM_BASES[i], backend=open_backend(spec, f"com{i + 1}"),
+                             clock=self.now, name=f"com{i + 1}")
             uart.irq = self.pic.wire(COM_IRQS[i])
             self.bus.attach(uart)
             self.uarts.append(uart)
@@ -309,6 +309,17 @@ class Machine:
                 "disk_reads": sum(d.reads for d in self.drives.values()),
                 "disk_writes": sum(d.writes for d in self.drives.values())}
 
+    def serial_status(self) -> list[dict]:
+        """Per port: its spec, whether a peer is connected, and where (a pty path...)."""
+        out = []
+        for i, uart in enumerate(self.uarts):
+            spec = (list(self.config.serial) + ["none", "none"])[i]
+            backend = uart.backend
+            status = backend.status() if hasattr(backend, "status") else {
+                "connected": bool(getattr(backend, "connected", False)), "detail": ""}
+            out.append({"port": f"com{i + 1}", "spec": spec, **status})
+        return out
+
     def flush_disks(self) -> None:
         for drive in self.drives.values():
             try:
@@ -317,6 +328,8 @@ class Machine:
                 self.log(f"flush {drive.path}: {exc}")
 
     def close(self) -> None:
+        for uart in getattr(self, "uarts", ()):
+            uart.backend.close()
         for drive in self.drives.values():
             drive.close()
         self.drives.clear()

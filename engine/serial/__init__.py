@@ -1,5 +1,8 @@
 """Host ends of the guest's COM ports. Spec strings are shared by `xtbox run --serial` and
-VM profiles; this module parses them and opens the backend the UART talks to."""
+VM profiles (engine/serial/spec.py parses them); ``open_backend`` opens what they name.
+
+    none | stdio | loopback | file:PATH | pty | tcp-server:[HOST:]PORT | pyserial URL | device
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ import sys
 import threading
 
 from engine.chips.serial_backend import LoopbackBackend, NullBackend, SerialBackend
-from engine.errors import ConfigError
+from engine.serial.spec import ACCEPTED, Spec, parse_spec
 
-ACCEPTED = "none, stdio, loopback"
+__all__ = ["ACCEPTED", "Spec", "open_backend", "parse_spec"]
 
 
 class StdioBackend(SerialBackend):
@@ -52,13 +55,27 @@ class StdioBackend(SerialBackend):
         return data
 
 
-def open_backend(spec: str) -> SerialBackend:
-    """Open the backend a spec names; a malformed spec is a ConfigError naming it."""
-    kind = spec.strip().lower()
-    if kind in ("", "none"):
+def open_backend(spec: str, label: str = "com1") -> SerialBackend:
+    """Open the backend a spec names; a malformed spec is a ConfigError naming it. A device
+    that is missing or busy is not an error: the port starts disconnected and retries."""
+    from engine.serial import backends
+    parsed = parse_spec(spec)
+    kind = parsed.kind
+    if kind == "none":
         return NullBackend()
     if kind == "stdio":
         return StdioBackend()
     if kind == "loopback":
         return LoopbackBackend()
-    raise ConfigError(f"serial backend {spec!r} is not supported; accepted: {ACCEPTED}")
+    if kind == "file":
+        backend = backends.FileBackend(parsed.param)
+    elif kind == "pty":
+        backend = backends.PtyBackend()
+        backends.announce(label, f"char device redirected to {backend.path} (label {label})")
+    elif kind == "tcp-server":
+        backend = backends.TcpServerBackend(parsed.host, parsed.port)
+        backends.announce(label, f"{backend.detail} (label {label})")
+    else:
+        backend = backends.PyserialBackend(parsed.param)
+    backend.start()
+    return backend

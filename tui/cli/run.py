@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--boot", choices=("a", "c"), help="boot drive (default: A: then C:)")
     p.add_argument("--memory", type=int, default=640, metavar="KIB")
     p.add_argument("--serial", action="append", default=[], metavar="SPEC",
-                   help="COM1, then COM2: none, stdio, loopback")
+                   help="COM1, then COM2: none, stdio, loopback, file:PATH, pty, "
+                   "tcp-server:[HOST:]PORT, a pyserial URL or a device path")
     p.add_argument("--display", choices=("none", "tui"), default="none")
     p.add_argument("--type", dest="type_text", metavar="TEXT",
                    help="type TEXT on the keyboard (\\n is Enter)")

@@ -1,0 +1,281 @@
+"""The host ends xtbox offers: a log file, a pty, a TCP server, any pyserial port or URL."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import select
+import socket
+import sys
+import termios
+import tty
+
+from engine.errors import ConfigError
+from engine.serial.stream import StreamBackend
+
+WAIT = 0.02
+BAUDS = {b: getattr(termios, f"B{b}") for b in (50, 75, 110, 134, 150, 200, 300, 600, 1200,
+                                                 1800, 2400, 4800, 9600, 19200, 38400, 57600,
+                                                 115200) if hasattr(termios, f"B{b}")}
+
+
+class FdBackend(StreamBackend):
+    """A non-blocking file descriptor (pty master, TCP socket)."""
+
+    fd: int | None = None
+
+    def _recv(self, n: int) -> bytes | None:
+        fd = self.fd
+        if fd is None:
+            return None
+        with self._lock:
+            sending = bool(self._out)
+        ready, _, _ = select.select([fd], [], [], 0 if sending else WAIT)
+        if not ready:
+            return b""
+        try:
+            data = os.read(fd, n)
+        except BlockingIOError:
+            return b""
+        except OSError as exc:
+            return b"" if exc.errno == errno.EIO and self.keep_on_eio else None
+        return data if data else None
+
+    keep_on_eio = False
+
+    def _send(self, data: bytes) -> int | None:
+        fd = self.fd
+        if fd is None:
+            return None
+        _, ready, _ = select.select([], [fd], [], WAIT)
+        if not ready:
+            return 0
+        try:
+            return os.write(fd, data)
+        except BlockingIOError:
+            return 0
+        except OSError as exc:
+            return 0 if exc.errno == errno.EIO and self.keep_on_eio else None
+
+
+class FileBackend(StreamBackend):
+    """``file:PATH``: everything the guest sends, appended to PATH; nothing comes back."""
+
+    label = "file"
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        try:
+            self.file = open(path, "ab", buffering=0)  # noqa: SIM115 - lives as long as the VM
+        except OSError as exc:
+            raise ConfigError(f"serial backend file:{path}: cannot open ({exc.strerror})") \
+                from None
+        self.detail = path
+
+    def _connect(self) -> bool:
+        return True
+
+    def _recv(self, n: int) -> bytes | None:
+        self._wake.wait(WAIT)
+        self._wake.clear()
+        return b""
+
+    def _send(self, data: bytes) -> int | None:
+        return self.file.write(data)
+
+    def close(self) -> None:
+        super().close()
+        self.file.close()
+
+
+class PtyBackend(FdBackend):
+    """``pty``: a pseudo-terminal another program opens (QEMU's -serial pty). We keep the
+    slave side open ourselves so the pty survives its clients coming and going, and apply the
+    guest's line settings to it, where the client sees them (termios)."""
+
+    label = "pty"
+    keep_on_eio = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)
+        os.set_blocking(self.master, False)
+        self.path = os.ttyname(self.slave)
+        self.detail = self.path
+        self.fd = self.master
+
+    def _connect(self) -> bool:
+        return True
+
+    def set_line(self, baud: int, bits: int, parity: str, stop: int) -> None:
+        super().set_line(baud, bits, parity, stop)
+        try:
+            attrs = termios.tcgetattr(self.slave)
+            speed = BAUDS.get(baud) or min(BAUDS.items(), key=lambda kv: abs(kv[0] - baud))[1]
+            attrs[4] = attrs[5] = speed
+            cflag = attrs[2] & ~(termios.CSIZE | termios.PARENB | termios.PARODD
+                                 | termios.CSTOPB)
+            cflag |= {5: termios.CS5, 6: termios.CS6, 7: termios.CS7}.get(bits, termios.CS8)
+            if parity in ("E", "O", "M", "S"):
+                cflag |= termios.PARENB | (termios.PARODD if parity in ("O", "M") else 0)
+            if stop == 2:
+                cflag |= termios.CSTOPB
+            attrs[2] = cflag
+            termios.tcsetattr(self.slave, termios.TCSANOW, attrs)
+        except (termios.error, OSError):
+            pass
+
+    def _disconnect(self) -> None:
+        pass
+
+    def close(self) -> None:
+        super().close()
+        for fd in (self.master, self.slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+class TcpServerBackend(FdBackend):
+    """``tcp-server:[HOST:]PORT``: listens (loopback by default) and serves one client at a
+    time; when it disconnects, the next one is accepted (VirtualBox's TCP mode)."""
+
+    label = "tcp-server"
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__()
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.listener = socket.socket(family, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.listener.bind((host, port))
+        except OSError as exc:
+            self.listener.close()
+            raise ConfigError(f"serial backend tcp-server:{host}:{port}: cannot listen "
+                              f"({exc.strerror})") from None
+        self.listener.listen(1)
+        self.listener.settimeout(RETRY_ACCEPT)
+        self.address = self.listener.getsockname()[:2]
+        self.detail = f"listening on {self.address[0]}:{self.address[1]}"
+        self.client: socket.socket | None = None
+
+    def _connect(self) -> bool:
+        try:
+            client, peer = self.listener.accept()
+        except (TimeoutError, OSError):
+            return False
+        client.setblocking(False)
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.client, self.fd = client, client.fileno()
+        self.detail = f"client {peer[0]}:{peer[1]} on {self.address[0]}:{self.address[1]}"
+        return True
+
+    def _disconnect(self) -> None:
+        if self.client is not None:
+            with contextlib.suppress(OSError):
+                self.client.close()
+        self.client = self.fd = None
+        self.detail = f"listening on {self.address[0]}:{self.address[1]}"
+
+    def close(self) -> None:
+        super().close()
+        self.listener.close()
+
+
+RETRY_ACCEPT = 0.2
+
+
+class PyserialBackend(StreamBackend):
+    """A device path or pyserial URL, opened with ``serial.serial_for_url``. A device that is
+    missing or busy leaves the port disconnected and is retried every second, so a VM boots
+    without its USB adapter and the port connects when it is plugged in."""
+
+    label = "pyserial"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+        self.port = None
+        self.detail = f"{url}: not connected yet"
+        self._settings = {"baudrate": 9600, "bytesize": 8, "parity": "N", "stopbits": 1}
+        self._modem_out = (False, False)
+        self._modem_in = (False, False, False, False)
+
+    def _connect(self) -> bool:
+        import serial
+        try:
+            port = serial.serial_for_url(self.url, timeout=WAIT, write_timeout=0,
+                                         **self._settings)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            self.detail = f"{self.url}: {exc}"
+            return False
+        self.port = port
+        self._apply_modem()
+        self.detail = self.url
+        return True
+
+    def _recv(self, n: int) -> bytes | None:
+        import serial
+        port = self.port
+        if port is None:
+            return None
+        try:
+            waiting = port.in_waiting
+            data = port.read(min(n, waiting) if waiting else 1)
+            self._poll_modem()
+        except (serial.SerialException, OSError) as exc:
+            self.detail = f"{self.url}: {exc}"
+            return None
+        return data
+
+    def _send(self, data: bytes) -> int | None:
+        import serial
+        port = self.port
+        if port is None:
+            return None
+        try:
+            return port.write(data) or 0
+        except serial.SerialTimeoutException:
+            return 0
+        except (serial.SerialException, OSError) as exc:
+            self.detail = f"{self.url}: {exc}"
+            return None
+
+    def _disconnect(self) -> None:
+        if self.port is not None:
+            with contextlib.suppress(Exception):
+                self.port.close()
+        self.port = None
+
+    def set_line(self, baud: int, bits: int, parity: str, stop: int) -> None:
+        super().set_line(baud, bits, parity, stop)
+        self._settings = {"baudrate": baud, "bytesize": bits, "parity": parity,
+                          "stopbits": stop}
+        port = self.port
+        if port is not None:
+            with contextlib.suppress(Exception):
+                port.apply_settings(self._settings)
+
+    def set_modem(self, dtr: bool, rts: bool) -> None:
+        super().set_modem(dtr, rts)
+        self._modem_out = (dtr, rts)
+        self._apply_modem()
+
+    def _apply_modem(self) -> None:
+        port = self.port
+        if port is not None:
+            with contextlib.suppress(Exception):
+                port.dtr, port.rts = self._modem_out
+
+    def _poll_modem(self) -> None:
+        port = self.port
+        with contextlib.suppress(Exception):
+            self._modem_in = (port.cts, port.dsr, port.ri, port.cd)
+
+    def get_modem(self) -> tuple[bool, bool, bool, bool]:
+        return self._modem_in
+
+
+def announce(name: str, text: str) -> None:
+    print(f"xtbox: {name}: {text}", file=sys.stderr, flush=True)

@@ -1,0 +1,138 @@
+"""A backend over a byte stream that may block, disconnect and come back: the shape shared by
+ptys, TCP clients and pyserial ports.
+
+The UART calls ``read``/``write`` from the emulation thread, which must never block, so an
+I/O thread does the blocking work between two bounded buffers:
+- host -> guest: the I/O thread reads only while the incoming buffer has room (IN_BUFFER,
+  64 KiB). When the guest is slower, the buffer fills and we stop reading: the kernel's own
+  buffers fill next and the sender is held back (back-pressure) — nothing is dropped.
+- guest -> host: ``write`` accepts only what fits in the outgoing buffer (OUT_BUFFER); when
+  the host side is slow the UART keeps the byte and shows its transmitter busy (LSR), so
+  the guest waits instead of losing bytes.
+While disconnected the guest's output is discarded (no cable), counted in ``discarded``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from engine.chips.serial_backend import SerialBackend
+
+IN_BUFFER = 64 * 1024
+OUT_BUFFER = 16 * 1024
+RETRY = 1.0
+
+
+class StreamBackend(SerialBackend):
+    """Subclasses implement _connect() -> bool, _recv(n) -> bytes | None (None: the peer went
+    away; b"": nothing within a short wait, ~20 ms, which is also the thread's idle pace),
+    _send(data) -> int | None, _disconnect(), and may override the line and modem hooks."""
+
+    label = "stream"
+
+    def __init__(self) -> None:
+        self.connected = False
+        self.detail = ""
+        self.discarded = 0
+        self._in = bytearray()
+        self._out = bytearray()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closing = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"serial-{self.label}",
+                                        daemon=True)
+        self._thread.start()
+
+    # ---- UART side (emulation thread; never blocks) ----------------------------------------
+    def write(self, data: bytes) -> int:
+        with self._lock:
+            if not self.connected:
+                self.discarded += len(data)
+                return len(data)
+            room = OUT_BUFFER - len(self._out)
+            taken = data[:max(room, 0)]
+            self._out += taken
+        if taken:
+            self._wake.set()
+        return len(taken)
+
+    def read(self) -> bytes:
+        with self._lock:
+            if not self._in:
+                return b""
+            data = bytes(self._in)
+            self._in.clear()
+        self._wake.set()                  # room again: the I/O thread may read more
+        return data
+
+    def close(self) -> None:
+        self._closing = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        self._disconnect()
+        self.connected = False
+
+    def status(self) -> dict:
+        return {"connected": self.connected, "detail": self.detail,
+                "discarded": self.discarded}
+
+    # ---- the I/O thread --------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._closing:
+            if not self.connected:
+                if self._connect():
+                    self.connected = True
+                    continue
+                self._wake.wait(RETRY)
+                self._wake.clear()
+                continue
+            moved = False
+            with self._lock:
+                pending = bytes(self._out)
+                room = IN_BUFFER - len(self._in)
+            if pending:
+                sent = self._send(pending)
+                if sent is None:
+                    self._lost()
+                    continue
+                if sent:
+                    with self._lock:
+                        del self._out[:sent]
+                    moved = True
+            if room > 0:
+                data = self._recv(min(room, 4096))
+                if data is None:
+                    self._lost()
+                    continue
+                if data:
+                    with self._lock:
+                        self._in += data
+                    moved = True
+            if not moved and room <= 0:
+                self._wake.wait(0.05)         # the guest has not caught up: wait for read()
+                self._wake.clear()
+
+    def _lost(self) -> None:
+        self.connected = False
+        self._disconnect()
+        with self._lock:
+            self._out.clear()
+        time.sleep(0.01)
+
+    # ---- to implement ----------------------------------------------------------------------
+    def _connect(self) -> bool:
+        raise NotImplementedError
+
+    def _recv(self, n: int) -> bytes | None:
+        raise NotImplementedError
+
+    def _send(self, data: bytes) -> int | None:
+        raise NotImplementedError
+
+    def _disconnect(self) -> None:
+        pass
