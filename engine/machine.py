@@ -39,6 +39,7 @@ from engine.video import TextScreen
 
 PIT_HZ = 1_193_182
 SLICE = 20_000
+WAKE_EARLY = 0.0001  # s: a halted guest wakes this much before its event (host wake-up lag)
 XT_IPS = 330_000
 COM_BASES = (0x3F8, 0x2F8)
 COM_IRQS = (4, 3)
@@ -245,7 +246,7 @@ class Machine:
         now = self.now()
         events = [t for t in (chip.next_event(now) for chip in timed) if t is not None]
         wait = 0.01 if not events else max(0.0, (min(events) - now) / PIT_HZ)
-        wait = min(wait, 0.05)
+        wait = min(wait - WAKE_EARLY, 0.05)
         if deadline is not None:
             wait = min(wait, max(0.0, deadline - time.monotonic()))
         if wait > 0:

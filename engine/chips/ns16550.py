@@ -66,6 +66,7 @@ class UART16550(Chip):
         self.PORTS = [(base, base + 7)]
         self.has_fifo = fifo
         self.paced = paced
+        self._step_key, self._step = -1, 0
         self.out2_gates_irq = out2_gates_irq
         self.backend: SerialBackend = backend if backend is not None else NullBackend()
         self.irq: Wire = _no_wire
@@ -102,10 +103,14 @@ class UART16550(Chip):
         return bits + (2 if self.lcr & 0x04 else 1)
 
     def char_time(self) -> int:
-        """PIT clocks per character at the current line settings (at least 1)."""
-        if not self.paced:
-            return 0
-        return max(1, self.char_bits() * max(self.divisor, 1) * PIT_HZ // UART_HZ)
+        """PIT clocks per character at the current line settings (at least 1); cached, as
+        drivers touch the ports several times per character."""
+        key = (self.lcr & 0x0F) | (self.divisor << 4)
+        if key != self._step_key:
+            self._step_key = key
+            self._step = 0 if not self.paced else max(
+                1, self.char_bits() * max(self.divisor, 1) * PIT_HZ // UART_HZ)
+        return self._step
 
     @property
     def loopback(self) -> bool:
@@ -159,6 +164,8 @@ class UART16550(Chip):
             self.thre_int = True
 
     def _run_rx(self, now: int) -> None:
+        if not self.rx_pending:
+            return
         step = self.char_time()
         cap = self._rx_capacity()
         while self.rx_pending and len(self.rx) < cap and now >= self.rx_next:
@@ -172,12 +179,20 @@ class UART16550(Chip):
         return self.rx_activity + 4 * self.char_time()
 
     def next_event(self, now: int) -> int | None:
+        """The next moment a halted guest could care about: an interrupt condition, or the
+        last byte leaving. Bytes in between move when that moment (or any port access) comes:
+        one wake-up per FIFO load instead of one per character."""
         times = []
+        step = self.char_time()
         if self.tsr >= 0:
-            times.append(self.tx_done)
-        if self.rx_pending and len(self.rx) < self._rx_capacity():
-            times.append(self.rx_next)
-        if self.ier & 1:
+            # THR empty (the FIFO's last byte enters the shift register), else the last byte out
+            times.append(self.tx_done + (len(self.tx) - 1) * step if self.tx else self.tx_done)
+        room = self._rx_capacity() - len(self.rx)
+        if self.rx_pending and room > 0 and self.ier & 1:
+            level = self.trigger if self.fifo_enabled else 1
+            count = min(max(level - len(self.rx), 1), len(self.rx_pending), room)
+            times.append(self.rx_next + (count - 1) * step)
+        elif self.ier & 1:              # nothing more arriving: the character timeout
             t = self._timeout_at()
             if t is not None and t > now:
                 times.append(t)
@@ -256,9 +271,11 @@ class UART16550(Chip):
 
     # -- ports --------------------------------------------------------------------------
     def _access(self, port: int) -> tuple[int, int, int]:
-        """Catch up to the time of this IN/OUT; return (now, register, DLAB bit)."""
+        """Catch up to the time of this IN/OUT; return (now, register, DLAB bit). The backend
+        is polled on ticks only: a driver's burst of port accesses stays cheap."""
         now = self.now()
-        self._advance(now)
+        self._run_tx(now)
+        self._run_rx(now)
         return now, (port - self.base) & 7, self.lcr & 0x80
 
     def read(self, port: int, width: int = 1) -> int:
@@ -288,6 +305,7 @@ class UART16550(Chip):
             if self.rx:
                 self.rx[0][1] = 0
         elif reg == 6:
+            self._sample_modem()
             value = self.msr_inputs | self.msr_delta
             self.msr_delta = 0
         else:

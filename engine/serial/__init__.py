@@ -77,5 +77,23 @@ def open_backend(spec: str, label: str = "com1") -> SerialBackend:
         backends.announce(label, f"{backend.detail} (label {label})")
     else:
         backend = backends.PyserialBackend(parsed.param)
+        backend.on_drop = _drop_reporter(label)
     backend.start()
     return backend
+
+
+def _drop_reporter(label: str):
+    """Say once, on stderr (the VM's log), that host data is being dropped; the running total
+    is in the port's status and is reported again when the port closes."""
+    from engine.serial import backends
+    said = False
+
+    def report(total: int, final: bool = False) -> None:
+        nonlocal said
+        if final:
+            backends.announce(label, f"{total} bytes from the host were dropped in all")
+        elif not said:
+            said = True
+            backends.announce(label, "the guest is not reading fast enough and the port has no "
+                                     "flow control: dropping host data (counted in the status)")
+    return report

@@ -189,13 +189,17 @@ RETRY_ACCEPT = 0.2
 class PyserialBackend(StreamBackend):
     """A device path or pyserial URL, opened with ``serial.serial_for_url``. A device that is
     missing or busy leaves the port disconnected and is retried every second, so a VM boots
-    without its USB adapter and the port connects when it is plugged in."""
+    without its USB adapter and the port connects when it is plugged in. A device path (not a
+    network URL, whose TCP flow control holds the peer back) is read on when our buffer is full,
+    and the excess is counted as dropped, because the device's own small buffer would
+    otherwise overflow silently."""
 
     label = "pyserial"
 
     def __init__(self, url: str) -> None:
         super().__init__()
         self.url = url
+        self.drop_when_full = "://" not in url
         self.port = None
         self.detail = f"{url}: not connected yet"
         self._settings = {"baudrate": 9600, "bytesize": 8, "parity": "N", "stopbits": 1}
@@ -265,8 +269,12 @@ class PyserialBackend(StreamBackend):
     def _apply_modem(self) -> None:
         port = self.port
         if port is not None:
+            dtr, rts = self._modem_out
             with contextlib.suppress(Exception):
-                port.dtr, port.rts = self._modem_out
+                port.dtr, port.rts = dtr, rts and not self.throttled
+
+    def _throttle(self, on: bool) -> None:
+        self._apply_modem()
 
     def _poll_modem(self) -> None:
         port = self.port

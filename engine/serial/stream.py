@@ -9,6 +9,10 @@ I/O thread does the blocking work between two bounded buffers:
 - guest -> host: ``write`` accepts only what fits in the outgoing buffer (OUT_BUFFER); when
   the host side is slow the UART keeps the byte and shows its transmitter busy (LSR), so
   the guest waits instead of losing bytes.
+  A port with no flow control of its own (a serial device: its kernel buffer is small and
+  overflows silently) is read on regardless (``drop_when_full``): what does not fit is
+  dropped here, where it is counted (``dropped``) and reported, and the port's RTS is
+  lowered meanwhile (``_throttle``), which holds back a peer that uses RTS/CTS.
 While disconnected the guest's output is discarded (no cable), counted in ``discarded``.
 """
 
@@ -30,11 +34,15 @@ class StreamBackend(SerialBackend):
     _send(data) -> int | None, _disconnect(), and may override the line and modem hooks."""
 
     label = "stream"
+    drop_when_full = False
 
     def __init__(self) -> None:
         self.connected = False
         self.detail = ""
         self.discarded = 0
+        self.dropped = 0
+        self.throttled = False
+        self.on_drop = None  # on_drop(total, final=False): after a drop (I/O thread) and at close
         self._in = bytearray()
         self._out = bytearray()
         self._lock = threading.Lock()
@@ -76,10 +84,12 @@ class StreamBackend(SerialBackend):
             self._thread.join(timeout=2)
         self._disconnect()
         self.connected = False
+        if self.dropped and self.on_drop is not None:
+            self.on_drop(self.dropped, final=True)
 
     def status(self) -> dict:
         return {"connected": self.connected, "detail": self.detail,
-                "discarded": self.discarded}
+                "discarded": self.discarded, "dropped": self.dropped}
 
     # ---- the I/O thread --------------------------------------------------------------------
     def _run(self) -> None:
@@ -104,14 +114,24 @@ class StreamBackend(SerialBackend):
                     with self._lock:
                         del self._out[:sent]
                     moved = True
-            if room > 0:
-                data = self._recv(min(room, 4096))
+            if self.drop_when_full:
+                limit = IN_BUFFER // 2 if self.throttled else IN_BUFFER // 4
+                if self.throttled != (room < limit):      # hysteresis: 3/4 full .. 1/2 full
+                    self.throttled = not self.throttled
+                    self._throttle(self.throttled)
+            if room > 0 or self.drop_when_full:
+                data = self._recv(min(room, 4096) if room > 0 else 4096)
                 if data is None:
                     self._lost()
                     continue
                 if data:
                     with self._lock:
-                        self._in += data
+                        kept = data[:max(room, 0)]
+                        self._in += kept
+                    if len(kept) < len(data):
+                        self.dropped += len(data) - len(kept)
+                        if self.on_drop is not None:
+                            self.on_drop(self.dropped)
                     moved = True
             if not moved and room <= 0:
                 self._wake.wait(0.05)         # the guest has not caught up: wait for read()
@@ -136,3 +156,6 @@ class StreamBackend(SerialBackend):
 
     def _disconnect(self) -> None:
         pass
+
+    def _throttle(self, on: bool) -> None:
+        """Hold the peer back (RTS low) while our input buffer is nearly full."""

@@ -227,7 +227,8 @@ def _status(args: argparse.Namespace) -> int:
         for port in live.get("serial", []):
             print(f"  {port.get('port')}: {port.get('spec')} "
                   f"{'connected' if port.get('connected') else 'disconnected'}"
-                  + (f" {port['detail']}" if port.get("detail") else ""))
+                  + (f" {port['detail']}" if port.get("detail") else "")
+                  + (f"; {port['dropped']:,} host bytes dropped" if port.get("dropped") else ""))
     return 0
 
 

@@ -9,6 +9,7 @@ from engine.chips.serial_backend import LoopbackBackend, MemoryBackend, NullBack
 B = 0x3F8
 RBR, IER, IIR, LCR, MCR, LSR, MSR, SCR = range(B, B + 8)
 FCR = IIR
+THR = RBR
 
 
 class Clock:
@@ -164,7 +165,26 @@ def test_receive_pacing_one_char_per_char_time():
     assert len(u.rx) == 1
     advance(u, clk, per_char * 2)
     assert len(u.rx) == 3
+    assert u.next_event(clk.t) is None       # no interrupt wanted: nobody waits for 'd'
+    u.write(IER, 0x01)
     assert u.next_event(clk.t) == per_char * 3
+
+
+def test_a_halted_guest_is_woken_once_per_fifo_load_not_per_character():
+    be = MemoryBackend()
+    u, clk, _ = make(be)
+    u.write(FCR, 0x81)                       # FIFO, trigger level 8
+    u.write(IER, 0x03)
+    be.feed(bytes(100))
+    u.tick(0)
+    per_char = u.char_time()
+    assert u.next_event(0) == per_char * 7   # the 8th character reaches the trigger level
+    for b in range(16):
+        u.write(THR, b)
+    start = u.tx_done
+    assert u.next_event(0) == per_char * 7   # still the receiver first
+    u.write(IER, 0x02)
+    assert u.next_event(0) == start + 14 * per_char  # the FIFO's last byte enters the TSR
 
 
 def test_character_timeout_interrupt():
