@@ -22,6 +22,8 @@ class XtboxApp(App):
 
     def __init__(self, *, console: str | None = None) -> None:
         super().__init__()
+        from tui import kitty
+        kitty.install()          # a stray key-release report must never upset the parser
         self.settings = Settings.load()
         self.initial_console = console
 

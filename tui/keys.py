@@ -3,14 +3,27 @@
 Most terminals report only key *presses*, so a key becomes its make code and its break code
 together, wrapped in the makes and breaks of the modifiers the terminal reported (Ctrl, Alt,
 Shift). Printable characters go through the keyboard chip's own US-layout table, so typing
-in the console and ``xtbox vm type`` produce identical scancodes.
+in the console and ``xtbox vm type`` produce identical scancodes. A terminal that speaks the
+kitty keyboard protocol also reports releases (tui/kitty.py), and the modifier keys as keys of
+their own: from its first release on, ``KeyRouter`` sends a press as the physical key's make
+code and a release as its break code, so keys are held as long as they are held on the host.
 """
 
 from __future__ import annotations
 
 from textual.keys import key_to_character
 
-from engine.chips.scancodes import ALT, CTRL, LSHIFT, char_to_scancodes, key_press
+from engine.chips.scancodes import (
+    ALT,
+    CTRL,
+    E0,
+    LSHIFT,
+    RSHIFT,
+    break_of,
+    char_to_scancodes,
+    key_make,
+    key_press,
+)
 
 SPECIAL = {
     "enter": "Enter", "backspace": "Backspace", "tab": "Tab", "escape": "Esc",
@@ -19,6 +32,12 @@ SPECIAL = {
     "delete": "Del", **{f"f{i}": f"F{i}" for i in range(1, 13)},
 }
 MODIFIERS = {"ctrl": CTRL, "alt": ALT, "shift": LSHIFT, "meta": ALT}
+MODIFIER_KEYS = {
+    "left_shift": [LSHIFT], "right_shift": [RSHIFT], "left_control": [CTRL],
+    "right_control": [E0, CTRL], "left_alt": [ALT], "right_alt": [E0, ALT],
+    "caps_lock": [0x3A], "num_lock": [0x45], "scroll_lock": [0x46],
+}
+RELEASE = "xtbox-release:"   # key name prefix of a release event (see tui/kitty.py)
 
 
 def key_to_scancodes(key: str, character: str | None = None) -> list[int]:
@@ -51,6 +70,55 @@ def key_to_scancodes(key: str, character: str | None = None) -> list[int]:
         core = key_press(name)
     makes = [MODIFIERS[m] for m in mods]
     return makes + core + [code | 0x80 for code in reversed(makes)]
+
+
+def physical_make(key: str, character: str | None = None) -> list[int]:
+    """The make code of the physical key behind a key event, without the modifiers (which a
+    terminal reporting releases reports as keys of their own); [] if the guest has none."""
+    base = key.split("+")[-1]
+    if base in MODIFIER_KEYS:
+        return list(MODIFIER_KEYS[base])
+    if base in SPECIAL:
+        return key_make(SPECIAL[base])
+    char = base if len(base) == 1 else key_to_character(base)
+    if char is None and character and len(character) == 1:
+        char = character
+    if char is None or len(char) != 1 or not char.isprintable():
+        return []
+    try:
+        codes = char_to_scancodes(char.lower(), alt_codes=False)
+    except ValueError:
+        return []
+    return [c for c in codes if c < 0x80 and c != LSHIFT]
+
+
+class KeyRouter:
+    """Key events -> scancodes, with or without real releases (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.releases = False          # has the terminal sent a release yet?
+        self.held: list[tuple[int, ...]] = []   # keys down in the guest, in press order
+
+    def codes(self, key: str, character: str | None = None) -> list[int]:
+        if key.startswith(RELEASE):
+            self.releases = True
+            make = tuple(physical_make(key[len(RELEASE):]))
+            if make in self.held:
+                self.held.remove(make)
+            return break_of(make)
+        if self.releases:
+            make = physical_make(key, character)
+            if make and tuple(make) not in self.held:
+                self.held.append(tuple(make))
+            return make                # a repeat sends the make again: the typematic
+        return key_to_scancodes(key, character)
+
+    def release_all(self) -> list[int]:
+        """Breaks for every key still down (the console is being left: its releases would
+        go elsewhere and the guest would see the keys stuck)."""
+        out = [code for make in reversed(self.held) for code in break_of(make)]
+        self.held.clear()
+        return out
 
 
 CTRL_ALT_DEL = [CTRL, ALT, 0xE0, 0x53, 0xE0, 0xD3, ALT | 0x80, CTRL | 0x80]

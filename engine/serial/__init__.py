@@ -78,6 +78,8 @@ def open_backend(spec: str, label: str = "com1") -> SerialBackend:
     else:
         backend = backends.PyserialBackend(parsed.param)
         backend.on_drop = _drop_reporter(label)
+    backend.on_state = lambda up, detail: backends.announce(
+        label, f"{'connected' if up else 'disconnected'}: {detail}")
     backend.start()
     return backend
 

@@ -212,7 +212,10 @@ class PyserialBackend(StreamBackend):
             port = serial.serial_for_url(self.url, timeout=WAIT, write_timeout=0,
                                          **self._settings)
         except (serial.SerialException, OSError, ValueError) as exc:
-            self.detail = f"{self.url}: {exc}"
+            detail = f"{self.url}: {exc}"
+            if detail != self.detail and self.on_state is not None:
+                self.on_state(False, f"{detail}; retrying every second")
+            self.detail = detail
             return False
         self.port = port
         self._apply_modem()

@@ -42,6 +42,7 @@ class StreamBackend(SerialBackend):
         self.discarded = 0
         self.dropped = 0
         self.throttled = False
+        self.on_state = None  # on_state(connected, detail) when a peer comes or goes
         self.on_drop = None  # on_drop(total, final=False): after a drop (I/O thread) and at close
         self._in = bytearray()
         self._out = bytearray()
@@ -97,6 +98,8 @@ class StreamBackend(SerialBackend):
             if not self.connected:
                 if self._connect():
                     self.connected = True
+                    if self.on_state is not None:
+                        self.on_state(True, self.detail)
                     continue
                 self._wake.wait(RETRY)
                 self._wake.clear()
@@ -139,6 +142,8 @@ class StreamBackend(SerialBackend):
 
     def _lost(self) -> None:
         self.connected = False
+        if self.on_state is not None:
+            self.on_state(False, self.detail)
         self._disconnect()
         with self._lock:
             self._out.clear()

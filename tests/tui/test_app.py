@@ -176,3 +176,45 @@ async def test_a_crashed_vm_shows_its_reason(home):
         os.kill(pid, signal.SIGKILL)
         await wait_for(pilot, lambda: app.screen.vms[0].state == "crashed")
         assert "SIGKILL" in str(app.screen.query_one("#details").render())
+        note = [n for n in app._notifications if n.title == "VM crashed"]
+        assert len(note) == 1 and "crashy crashed" in note[0].message
+        assert "SIGKILL" in note[0].message and note[0].severity == "error"
+
+
+async def test_file_picker_fills_a_drive_field(home, tmp_path):
+    from tui.screens.file_picker import ImageTree
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "dos.img").write_bytes(bytes(368640))
+    (images / "notes.txt").write_text("not an image")
+    app = XtboxApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
+        form = app.screen
+        await pilot.click("#browse_fda")
+        await wait_for(pilot, lambda: screen_name(app) == "FilePickerScreen")
+        picker = app.screen
+        picker.query_one("#picker-path").value = str(images / "missing")
+        await pilot.click("#picker-pick")
+        await pilot.pause(0.1)
+        assert "no such file or folder" in str(picker.query_one("#picker-error").render())
+        picker.query_one("#picker-path").value = str(images)
+        await pilot.click("#picker-pick")                   # a folder: the tree shows it
+        tree = picker.query_one(ImageTree)
+        await wait_for(pilot, lambda: [str(n.label) for n in tree.root.children] == ["dos.img"])
+        tree.focus()
+        await pilot.press("down", "enter")                  # the image, chosen in the tree
+        await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
+        assert form.query_one("#fda").value == str((images / "dos.img").resolve())
+        form.query_one("#hdb").focus()
+        await pilot.press("ctrl+o")                         # Browse for the focused field
+        await wait_for(pilot, lambda: screen_name(app) == "FilePickerScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
+        assert form.query_one("#hdb").value == ""
+        form.query_one("#name").value = "picked"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerScreen")
+    assert manager.vm_info("picked").profile.drives["fda"] == str((images / "dos.img").resolve())

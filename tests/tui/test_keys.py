@@ -39,3 +39,44 @@ def test_every_make_has_its_break():
 def test_ctrl_alt_del_and_unknown_keys():
     assert CTRL_ALT_DEL[:2] == [0x1D, 0x38]
     assert key_to_scancodes("unknown_key_name") == []
+
+
+# ---- kitty keyboard protocol: real releases --------------------------------------------------
+
+def parse(sequence: str) -> list[str]:
+    from textual._xterm_parser import XTermParser
+
+    from tui import kitty
+    assert kitty.install()
+    return [event.key for event in XTermParser().feed(sequence)]
+
+
+@pytest.mark.parametrize(("sequence", "keys"), [
+    ("\x1b[97;1:1u", ["a"]),                          # press, event type given
+    ("\x1b[97;1:2u", ["a"]),                          # repeat: a press again
+    ("\x1b[97;1:3u", ["xtbox-release:a"]),
+    ("\x1b[97;2:3u", ["xtbox-release:a"]),            # released with Shift held
+    ("\x1b[57441;2:3u", ["xtbox-release:left_shift"]),
+    ("\x1b[1;1:3A", ["xtbox-release:up"]),
+    ("\x1b[97;5u", ["ctrl+a"]),                       # no event field: Textual's own parse
+])
+def test_the_parser_reads_kitty_event_types(sequence, keys):
+    assert parse(sequence) == keys
+
+
+def test_router_presses_and_releases():
+    from tui.keys import KeyRouter
+    router = KeyRouter()
+    assert router.codes("a", "a") == [0x1E, 0x9E]      # no release seen yet: a whole tap
+    assert router.codes("xtbox-release:a") == [0x9E]   # the terminal reports releases
+    assert router.codes("left_shift") == [0x2A]        # from now on: physical keys
+    assert router.codes("A", "A") == [0x1E]
+    assert router.codes("A", "A") == [0x1E]            # auto-repeat
+    assert router.codes("xtbox-release:a") == [0x9E]
+    assert router.codes("exclamation_mark", "!") == [0x02]
+    assert router.codes("xtbox-release:1") == [0x82]
+    assert router.codes("up") == [0xE0, 0x48]
+    assert router.codes("ctrl+c") == [0x2E]
+    # leaving the console: everything still down is released, last pressed first
+    assert router.release_all() == [0xAE, 0xE0, 0xC8, 0xAA]
+    assert router.release_all() == []

@@ -38,6 +38,26 @@ def make_vms() -> None:
     manager.create_vm("mono", demo=True, memory_kib=256, display="mda", serial=["pty"])
 
 
+def test_file_picker(fixed_home, snap_compare):
+    images = fixed_home / "images"
+    (images / "old").mkdir(parents=True)
+    for name in ("dos622.img", "work.qcow2", "readme.txt"):
+        (images / name).write_bytes(b"")
+
+    async def run_before(pilot) -> None:
+        from tui.screens.file_picker import ImageTree
+        await pilot.pause(0.2)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "VMFormScreen")
+        pilot.app.screen.query_one("#fda").value = str(images / "dos622.img")
+        await pilot.click("#browse_fda")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "FilePickerScreen")
+        tree = pilot.app.screen.query_one(ImageTree)
+        await wait_for(pilot, lambda: len(tree.root.children) == 3)
+        await pilot.pause(0.2)
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=run_before)
+
+
 def test_manager_first_start(fixed_home, snap_compare):
     assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=vms_listed(0))
 

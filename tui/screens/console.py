@@ -19,8 +19,9 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from engine.errors import ConfigError
+from tui import kitty
 from tui.control import manager
-from tui.keys import key_to_scancodes
+from tui.keys import KeyRouter
 from tui.widgets.console_view import ConsoleView
 
 
@@ -45,6 +46,8 @@ class ConsoleScreen(Screen):
         self.client = None
         self.state = "running"
         self.status_text = ""
+        self.router = KeyRouter()
+        self.kitty_pushed = False
 
     def compose(self) -> ComposeResult:
         yield ConsoleView(id="console")
@@ -111,8 +114,23 @@ class ConsoleScreen(Screen):
         if event.key == self.host_key:
             self.open_menu()
             return
-        codes = key_to_scancodes(event.key, event.character)
+        codes = self.router.codes(event.key, event.character)
         if codes:
+            self.send("keys", scancodes=codes)
+
+    def on_screen_resume(self) -> None:
+        if not self.kitty_pushed:
+            self.kitty_pushed = True
+            kitty.push_release_events(self.app)
+
+    def on_screen_suspend(self) -> None:
+        self._leave_keyboard()
+
+    def _leave_keyboard(self) -> None:
+        if self.kitty_pushed:
+            self.kitty_pushed = False
+            kitty.pop_release_events(self.app)
+        if codes := self.router.release_all():
             self.send("keys", scancodes=codes)
 
     def on_paste(self, event: events.Paste) -> None:
@@ -163,5 +181,8 @@ class ConsoleScreen(Screen):
         self.notify(f"Screenshot saved to {path}")
 
     def on_unmount(self) -> None:
+        if self.kitty_pushed:
+            self.kitty_pushed = False
+            kitty.pop_release_events(self.app)
         if self.client is not None:
             self.client.close()

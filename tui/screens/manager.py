@@ -69,6 +69,11 @@ class ManagerScreen(Screen):
     def show_vms(self, vms: list[manager.VMInfo]) -> None:
         table = self.query_one("#vms", DataTable)
         selected = self.selected_name()
+        before = {v.name: v.state for v in self.vms}
+        for v in vms:
+            if v.state == "crashed" and before.get(v.name, "crashed") != "crashed":
+                self.notify(f"{v.name} crashed: {v.reason or 'no reason recorded'}",
+                            title="VM crashed", severity="error", timeout=15)
         self.vms = vms
         table.clear()
         for v in vms:

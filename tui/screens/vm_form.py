@@ -6,6 +6,8 @@ Errors appear under the field they concern, in the words of the profile's own va
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -41,7 +43,9 @@ def join_spec(kind: str, param: str) -> str:
 
 
 class VMFormScreen(Screen[str | None]):
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("ctrl+o", "browse", "Browse"),
+                Binding("escape", "cancel", "Cancel")]
+    PICKABLE = (*DRIVES, "overlay_hda")
 
     def __init__(self, profile: Profile | None) -> None:
         super().__init__()
@@ -67,11 +71,13 @@ class VMFormScreen(Screen[str | None]):
             for d in DRIVES:
                 value = (p.drives.get(d) or "") if p else ""
                 yield from self.field(d, f"{DRIVE_LABELS[d]} image", Input(
-                    value, id=d, placeholder="path to a raw or qcow2 image (empty: none)"))
+                    value, id=d, placeholder="path to a raw or qcow2 image (empty: none)"),
+                    browse=True)
             yield from self.field("new_hda", "New disk for C:", Input(
                 "", id="new_hda", placeholder="size such as 10M or 2G (creates a qcow2 disk)"))
             yield from self.field("overlay_hda", "Overlay for C: on", Input(
-                "", id="overlay_hda", placeholder="base image (a qcow2 overlay is created)"))
+                "", id="overlay_hda", placeholder="base image (a qcow2 overlay is created)"),
+                browse=True)
             for i, port in enumerate(("com1", "com2")):
                 kind, param = split_spec(p.serial[i] if p else "none")
                 with Horizontal(classes="serial"):
@@ -90,11 +96,41 @@ class VMFormScreen(Screen[str | None]):
                 yield Button("Cancel", id="cancel")
         yield Footer()
 
-    def field(self, key: str, label: str, widget) -> ComposeResult:
+    def field(self, key: str, label: str, widget, browse: bool = False) -> ComposeResult:
         with Horizontal(classes="field"):
             yield Label(label, classes="label")
             yield widget
+            if browse:
+                yield Button("Browse…", id=f"browse_{key}", classes="browse")
         yield Label("", id=f"{key}_error", classes="error")
+
+    # ---- the file picker -------------------------------------------------------------------
+    def browse(self, key: str) -> None:
+        from tui.screens.file_picker import FilePickerScreen
+        field = self.query_one(f"#{key}", Input)
+        start = field.value.strip() or None
+        if start and self.profile is not None and not Path(start).is_absolute():
+            start = str(self.profile.folder / start)
+        label = DRIVE_LABELS.get(key, "the base image of C:")
+
+        def picked(path: str | None) -> None:
+            if path:
+                field.value = path
+                self.validate()
+        self.app.push_screen(FilePickerScreen(f"Image for {label}", start), picked)
+
+    @on(Button.Pressed, ".browse")
+    def browse_pressed(self, event: Button.Pressed) -> None:
+        self.browse(event.button.id.removeprefix("browse_"))
+
+    def action_browse(self) -> None:
+        focused = self.focused
+        key = focused.id if focused is not None else None
+        if key not in self.PICKABLE:
+            self.notify("Browse works on an image field (A:, B:, C:, D: or the overlay base)",
+                        severity="warning")
+            return
+        self.browse(key)
 
     # ---- validation ------------------------------------------------------------------------
     def value(self, key: str) -> str:
@@ -152,7 +188,6 @@ class VMFormScreen(Screen[str | None]):
         return None if errors else out
 
     def _exists(self, path: str) -> bool:
-        from pathlib import Path
         p = Path(path).expanduser()
         if not p.is_absolute() and self.profile is not None:
             p = self.profile.folder / p

@@ -28,6 +28,17 @@ class ConsoleView(ScrollView, can_focus=True):
         self.strips: list[Strip] = [self._blank() for _ in range(25)]
         self.cursor: tuple[int, int, bool, int, int] = (0, 0, False, 6, 7)
         self.virtual_size = Size(80, 25)
+        self.cursor_on = True            # the blink phase of the hardware cursor
+
+    def on_mount(self) -> None:
+        # The 6845 blinks the cursor every 16 frames (about 3.75 Hz at 60 Hz): redraw its row.
+        self.set_interval(16 / 60, self._blink_cursor)
+
+    def _blink_cursor(self) -> None:
+        self.cursor_on = not self.cursor_on
+        row = self.cursor[0]
+        if self.cursor[2] and 0 <= row < self.rows:
+            self.refresh(Region(0, row - self.scroll_offset.y, self.size.width, 1))
 
     def _blank(self) -> Strip:
         return Strip([Segment(" " * self.cols, Style(bgcolor="#000000"))], self.cols)
@@ -76,21 +87,42 @@ class ConsoleView(ScrollView, can_focus=True):
             return Strip.blank(self.size.width)
         strip = self.strips[row]
         crow, ccol, visible = self.cursor[:3]
-        if visible and row == crow and 0 <= ccol < self.cols and self.has_focus:
-            strip = _with_cursor(strip, ccol, self.cursor[3], self.cursor[4])
+        if visible and self.cursor_on and row == crow and 0 <= ccol < self.cols \
+                and self.has_focus and self.app.screen is self.screen:
+            shape = cursor_shape(self.cursor[3], self.cursor[4], 14 if self.mda else 8)
+            if shape != "none":
+                strip = _with_cursor(strip, ccol, shape)
         return strip.crop(self.scroll_offset.x, self.scroll_offset.x + self.size.width)
 
 
-def _with_cursor(strip: Strip, col: int, start: int, end: int) -> Strip:
-    """The hardware cursor: reverse video for a block (start near the top), an underline
-    for the usual two-scanline cursor."""
+def cursor_shape(start: int, end: int, cell_height: int = 8) -> str:
+    """The CRTC's cursor scanlines (start..end of a cell_height-line cell: 8 on CGA, 14 on
+    MDA) as what a terminal cell can show: "underline" (the usual two lines at the bottom),
+    "half" (the lower half) or "block"; "none" when start > end hides it, as on the CGA."""
+    if start > end:
+        return "none"
+    if start >= cell_height * 2 // 3:
+        return "underline"
+    if start >= cell_height // 3:
+        return "half"
+    return "block"
+
+
+def _with_cursor(strip: Strip, col: int, shape: str) -> Strip:
+    """Draw the hardware cursor into one cell of a row's strip."""
     left = strip.crop(0, col)
     cell = strip.crop(col, col + 1)
     right = strip.crop(col + 1, strip.cell_length)
-    block = start < 4 and end >= start
-    style = Style(reverse=True) if block else Style(underline=True)
-    cell = Strip([Segment(s.text, (s.style or Style()) + style) for s in cell], 1)
-    return Strip.join([left, cell, right])
+    segments = []
+    for s in cell:
+        style = s.style or Style()
+        if shape == "underline":
+            segments.append(Segment(s.text, style + Style(underline=True)))
+        elif shape == "half" and s.text == " ":
+            segments.append(Segment("\u2584", style))      # a lower half block in the fg colour
+        else:                                              # block, or half over a character
+            segments.append(Segment(s.text, style + Style(reverse=True)))
+    return Strip.join([left, Strip(segments, 1), right])
 
 
 def _console():

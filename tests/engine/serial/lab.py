@@ -62,13 +62,14 @@ class Lab:
                 self.stderr_lines.append(line.rstrip("\n"))
                 self._stderr_seen.notify_all()
 
-    def stderr_match(self, pattern: str, timeout: float = 10) -> re.Match:
+    def stderr_match(self, pattern: str, timeout: float = 10, nth: int = 1) -> re.Match:
+        """The nth line of the run's stderr that matches (waits for it)."""
         deadline = time.monotonic() + timeout
         with self._stderr_seen:
             while True:
-                for line in self.stderr_lines:
-                    if m := re.search(pattern, line):
-                        return m
+                found = [m for line in self.stderr_lines if (m := re.search(pattern, line))]
+                if len(found) >= nth:
+                    return found[nth - 1]
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise AssertionError(f"no {pattern!r} in stderr: {self.stderr_lines}")

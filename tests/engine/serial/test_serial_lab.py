@@ -202,3 +202,36 @@ def test_unread_input_on_a_port_without_flow_control_is_counted(tmp_path):
         os.close(slave)
     assert dropped > 0 and received >= 64 * 1024
     assert received + dropped == sent
+
+
+def echo_once(fd: int, data: bytes) -> bytes:
+    os.write(fd, data)
+    read, got = fd_reader(fd), b""
+    deadline = time.monotonic() + 5
+    while len(got) < len(data) and time.monotonic() < deadline:
+        got += read()
+    return got
+
+
+def test_a_device_that_goes_away_and_comes_back(tmp_path):
+    """Unplugging the adapter leaves the VM running and the port disconnected (said on
+    stderr, the VM's log); plugging one in at the same path connects it again."""
+    link = tmp_path / "ttyUSB-like"
+    master, slave = os.openpty()
+    os.symlink(os.ttyname(slave), link)
+    with Lab(tmp_path, str(link)) as lab:
+        lab.stderr_match(r"com1: connected: ")
+        assert echo_once(master, b"one") == complement(b"one")
+        os.close(master)
+        os.close(slave)
+        link.unlink()
+        lab.stderr_match(r"com1: disconnected: ")
+        assert lab.command(b"P") == "PONG"                  # the guest runs on
+        master, slave = os.openpty()
+        os.symlink(os.ttyname(slave), link)
+        try:
+            lab.stderr_match(r"com1: connected: ", nth=2)
+            assert echo_once(master, b"two") == complement(b"two")
+        finally:
+            os.close(master)
+            os.close(slave)
