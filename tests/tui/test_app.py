@@ -205,7 +205,9 @@ async def test_file_picker_fills_a_drive_field(home, tmp_path):
         tree = picker.query_one(ImageTree)
         await wait_for(pilot, lambda: [str(n.label) for n in tree.root.children] == ["dos.img"])
         tree.focus()
-        await pilot.press("down", "enter")                  # the image, chosen in the tree
+        tree.move_cursor(tree.root.children[0])
+        await pilot.pause(0.1)
+        await pilot.press("enter")                          # the image, chosen in the tree
         await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
         assert form.query_one("#fda").value == str((images / "dos.img").resolve())
         form.query_one("#hdb").focus()
