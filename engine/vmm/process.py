@@ -24,6 +24,7 @@ from engine.vmm.screen_feed import screen_dict
 from engine.vmm.server import CommandError, ControlServer
 
 PAUSE_WAIT = 5.0
+ECHO_DELAYS = (0.003, 0.010)  # s after input: screen samples that catch the guest's echo
 
 
 def temporary_folder(folder: Path, pid: int) -> Path:
@@ -154,6 +155,7 @@ class VMHost:
                 isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in codes):
             raise CommandError("BadRequest", "scancodes: expected a list of bytes (0-255)")
         self.machine.send_scancodes(codes)
+        self.server.soon(*ECHO_DELAYS)
         return {"queued": len(codes)}
 
     def type(self, args: dict) -> dict:
@@ -164,6 +166,7 @@ class VMHost:
             self.machine.type_text(text)
         except ValueError as exc:
             raise CommandError("BadRequest", f"text: {exc}") from None
+        self.server.soon(*ECHO_DELAYS)
         return {"queued": len(text)}
 
     def screen(self, _args: dict) -> dict:

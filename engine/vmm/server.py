@@ -78,6 +78,8 @@ class ControlServer:
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._wake = threading.Event()
+        self._urgent = False
+        self._pokes: list[float] = []
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             path.unlink()
@@ -117,6 +119,15 @@ class ControlServer:
 
     def notify(self) -> None:
         """Something changed (state): publish now rather than at the next tick."""
+        self._urgent = True
+        self._wake.set()
+
+    def soon(self, *delays: float) -> None:
+        """Publish again after each of ``delays`` seconds (input was just queued for the guest:
+        its reaction should reach the screen without waiting for the next tick)."""
+        now = time.monotonic()
+        with self._lock:
+            self._pokes.extend(now + d for d in delays)
         self._wake.set()
 
     # ---- clients ---------------------------------------------------------------------------
@@ -197,15 +208,26 @@ class ControlServer:
 
     # ---- events ----------------------------------------------------------------------------
     def _publish_loop(self) -> None:
+        """Sample at SCREEN_HZ; sooner when notify() says something changed, or at the
+        moments soon() asked for (a key was just sent: its echo should not wait a tick)."""
         period = 1.0 / protocol.SCREEN_HZ
+        next_tick = time.monotonic()
         while not self._closing.is_set():
-            started = time.monotonic()
+            now = time.monotonic()
             with self._lock:
+                poked = any(t <= now for t in self._pokes)
+                self._pokes = [t for t in self._pokes if t > now]
+                first_poke = min(self._pokes, default=None)
+                urgent, self._urgent = self._urgent, False
                 subscribers = [c for c in self.connections if c.events and not c.closed]
-            if subscribers:
-                self.publish_once(subscribers)
-            self._wake.wait(max(0.0, period - (time.monotonic() - started)))
-            self._wake.clear()
+            if now >= next_tick or poked or urgent:
+                if subscribers:
+                    self.publish_once(subscribers)
+                if now >= next_tick:
+                    next_tick = now + period
+            wake_at = next_tick if first_poke is None else min(next_tick, first_poke)
+            if self._wake.wait(max(0.0, wake_at - time.monotonic())):
+                self._wake.clear()
 
     def publish_once(self, subscribers: list[Connection]) -> None:
         state = self.state()

@@ -9,6 +9,7 @@ each holding only the rows that changed, so a guest scrolling flat out cannot fl
 
 from __future__ import annotations
 
+import queue
 import time
 
 from textual import events, on, work
@@ -47,6 +48,7 @@ class ConsoleScreen(Screen):
         self.state = "running"
         self.status_text = ""
         self.router = KeyRouter()
+        self.outbox: queue.SimpleQueue = queue.SimpleQueue()
         self.kitty_pushed = False
 
     def compose(self) -> ComposeResult:
@@ -54,6 +56,7 @@ class ConsoleScreen(Screen):
         yield Static("", id="status")
 
     def on_mount(self) -> None:
+        self.sender()
         self.subscribe()
         self.poll_status()
         self.set_interval(1.0, self.poll_status)
@@ -139,12 +142,34 @@ class ConsoleScreen(Screen):
         text = event.text.replace("\r\n", "\n")
         self.send("type", text=text)
 
-    @work(thread=True, group="send")
     def send(self, command: str, **arguments) -> None:
-        try:
-            manager.command(self.vm, command, **arguments)
-        except ConfigError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+        """Queue a command for the VM; the sender keeps one connection, so keys go out in
+        order and without a connect per key."""
+        self.outbox.put((command, arguments))
+
+    @work(thread=True, exclusive=True, group="send")
+    def sender(self) -> None:
+        worker = get_current_worker()
+        client = None
+        while not worker.is_cancelled:
+            try:
+                item = self.outbox.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if item is None:
+                break
+            command, arguments = item
+            try:
+                if client is None:
+                    client = manager.connect(self.vm)
+                client.call(command, **arguments)
+            except (ConfigError, OSError) as exc:
+                if client is not None:
+                    client.close()
+                    client = None
+                self.app.call_from_thread(self.notify, str(exc), severity="error")
+        if client is not None:
+            client.close()
 
     # ---- the host-key menu -----------------------------------------------------------------
     def open_menu(self) -> None:
@@ -181,6 +206,7 @@ class ConsoleScreen(Screen):
         self.notify(f"Screenshot saved to {path}")
 
     def on_unmount(self) -> None:
+        self.outbox.put(None)
         if self.kitty_pushed:
             self.kitty_pushed = False
             kitty.pop_release_events(self.app)
