@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from engine.vmm import protocol
+from tests.benchmarks.support import private_home
 
 SCROLL = Path(__file__).parent / "workload" / "scroll.img"
 
@@ -62,10 +63,8 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--calls", type=int, default=500)
     ap.add_argument("--seconds", type=float, default=3.0)
     args = ap.parse_args(argv)
-    home = tempfile.mkdtemp(prefix="xtbox-bench-")
-    os.environ["XTBOX_HOME"] = home
-    from tui.control import manager
-    try:
+    with private_home("idle", "scroll"):
+        from tui.control import manager
         manager.create_vm("idle", demo=True)
         manager.start_vm("idle")
         manager.expect("idle", "xtbox>")
@@ -107,10 +106,3 @@ def main(argv: list[str]) -> None:
         print(f"screen updates while scrolling flat out: {rate:.1f}/s (cap {protocol.SCREEN_HZ}/s,"
               f" ratio {rate / protocol.SCREEN_HZ:.2f}), {rows / max(events, 1):.1f} rows per "
               f"update; guest printed {lines:,.0f} lines/s")
-    finally:
-        for vm in ("idle", "scroll"):
-            try:
-                manager.stop_vm(vm)
-            except Exception:
-                pass
-        shutil.rmtree(home, ignore_errors=True)

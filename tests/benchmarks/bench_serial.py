@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.benchmarks.support import cpu_seconds
 from tests.engine.serial.lab import (
     Lab,
     complement,
@@ -32,12 +33,6 @@ from tests.engine.serial.lab import (
 )
 
 LINE_RATE = 115_200 / 10
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 class Meter:

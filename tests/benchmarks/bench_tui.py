@@ -19,21 +19,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from tests.benchmarks.support import cpu_seconds, private_home
+
 ROOT = Path(__file__).resolve().parents[2]
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def p95(values: list[float]) -> float:
@@ -169,9 +163,7 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--keys", type=int, default=60)
     ap.add_argument("--idle-seconds", type=float, default=10.0)
     args = ap.parse_args(argv)
-    home = tempfile.mkdtemp(prefix="xtbox-bench-")
-    os.environ["XTBOX_HOME"] = home
-    try:
+    with private_home("keys", "idle"):
         full, one = asyncio.run(render_times(args.renders))
         mf, mo = statistics.median(full) * 1e3, statistics.median(one) * 1e3
         print(f"console render: full screen (25 rows) median {mf:.2f} ms (p95 "
@@ -185,11 +177,3 @@ def main(argv: list[str]) -> None:
         tui, vm = idle_cpu(args.idle_seconds)
         print(f"idle: TUI process {tui * 100:.1f}% of a core (target < 5%), VM process "
               f"{vm * 100:.1f}%, guest at its prompt, over {args.idle_seconds:.0f} s")
-    finally:
-        from tui.control import manager
-        for vm in ("keys", "idle"):
-            try:
-                manager.stop_vm(vm)
-            except Exception:
-                pass
-        shutil.rmtree(home, ignore_errors=True)
