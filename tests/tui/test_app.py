@@ -220,3 +220,144 @@ async def test_file_picker_fills_a_drive_field(home, tmp_path):
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: screen_name(app) == "ManagerScreen")
     assert manager.vm_info("picked").profile.drives["fda"] == str((images / "dos.img").resolve())
+
+
+async def test_lifecycle_bindings_palette_and_live_state(home):
+    manager.create_vm("a", demo=True)
+    manager.create_vm("b", demo=True)
+    app = XtboxApp()
+
+    def state(name: str) -> str | None:
+        return next((v.state for v in app.screen.vms if v.name == name), None)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == 2)
+        assert app.screen.selected_name() == "a"
+        await pilot.press("s")                              # Start
+        await wait_for(pilot, lambda: state("a") == "running")
+        await pilot.press("p")                              # Pause ...
+        await wait_for(pilot, lambda: state("a") == "paused")
+        await pilot.press("p")                              # ... and resume
+        await wait_for(pilot, lambda: state("a") == "running")
+        before = manager.status("a")["instructions"]
+        await pilot.press("r")                              # Reset: the guest starts over
+        await wait_for(pilot, lambda: manager.status("a")["instructions"] < before
+                       or any(n.title == "Reset" for n in app._notifications))
+        assert not [n for n in app._notifications if n.severity == "error"]
+        manager.start_vm("b")                               # from outside: shown live
+        await wait_for(pilot, lambda: state("b") == "running")
+        manager.stop_vm("b")
+        await wait_for(pilot, lambda: state("b") == "poweroff")
+        await pilot.press("ctrl+p")                         # the command palette
+        await pilot.pause(0.2)
+        await pilot.press(*"Settings")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "SettingsScreen")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerScreen")
+        await pilot.press("x", "y")                         # Stop, confirmed
+        await wait_for(pilot, lambda: state("a") == "poweroff")
+        await pilot.press("q")                              # Quit
+        await pilot.pause(0.3)
+        assert not app.is_running
+
+
+async def test_console_menu_paste_and_screenshots(home, tmp_path, monkeypatch):
+    from textual import events
+    monkeypatch.chdir(tmp_path)
+    manager.create_vm("con", demo=True)
+    manager.start_vm("con")
+    app = XtboxApp(console="con")
+
+    async def menu(choice: str) -> None:
+        from tui.screens.console_menu import CHOICES
+        await pilot.press("ctrl+right_square_bracket")
+        await wait_for(pilot, lambda: screen_name(app) == "ConsoleMenu")
+        keys = [key for key, _text in CHOICES]
+        await pilot.press(*["down"] * keys.index(choice), "enter")
+        await wait_for(pilot, lambda: screen_name(app) != "ConsoleMenu")
+
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "ConsoleScreen")
+        view = app.screen.query_one(ConsoleView)
+        await wait_for(pilot, lambda: any("xtbox>" in ln for ln in view.text_lines()))
+        view.post_message(events.Paste("echo pasted, all of it\n"))   # bracketed paste
+        await wait_for(pilot, lambda: "pasted, all of it" in view.text_lines())
+        await menu("pause")
+        await wait_for(pilot, lambda: manager.vm_info("con").state == "paused")
+        await menu("resume")
+        await wait_for(pilot, lambda: manager.vm_info("con").state == "running")
+        await menu("copy")
+        assert "pasted, all of it" in app.clipboard
+        await menu("text")
+        await menu("svg")
+        await wait_for(pilot, lambda: len(list(tmp_path.glob("con-*"))) == 2)
+        text = next(tmp_path.glob("con-*.txt")).read_text()
+        assert "pasted, all of it" in text
+        assert next(tmp_path.glob("con-*.svg")).read_text().lstrip().startswith("<svg")
+        await menu("cad")                                   # Ctrl+Alt+Del: the PC restarts
+        await wait_for(pilot, lambda: "pasted, all of it" not in view.text_lines())
+        await wait_for(pilot, lambda: any("xtbox>" in ln for ln in view.text_lines()))
+        await menu("leave")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerScreen")
+        assert manager.vm_info("con").state == "running"
+
+
+async def test_disk_manager_creates_images_and_overlays(home, tmp_path):
+    from disks import open_image
+    manager.create_vm("d", demo=True)
+    app = XtboxApp()
+
+    async def answer(text: str) -> None:
+        await wait_for(pilot, lambda: screen_name(app) == "PromptScreen")
+        app.screen.query_one("#answer").value = text
+        await pilot.press("enter")
+
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == 1)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: screen_name(app) == "DisksScreen" and app.screen.disks)
+        await pilot.press("n")                              # New: a path, then a size
+        await answer(str(tmp_path / "bad.qcow2"))
+        await answer("12 parsecs")
+        await wait_for(pilot, lambda: any(n.severity == "error" and "12 parsecs" in n.message
+                                          for n in app._notifications))
+        assert not (tmp_path / "bad.qcow2").exists()
+        await pilot.press("n")
+        await answer(str(tmp_path / "new.qcow2"))
+        await answer("2M")
+        await wait_for(pilot, lambda: any("created" in n.message and "new.qcow2" in n.message
+                                          for n in app._notifications))
+        with open_image(tmp_path / "new.qcow2") as img:
+            assert img.size == 2 * 1024 * 1024
+        await pilot.press("o")                              # Overlay on the selected disk
+        await answer(str(tmp_path / "top.qcow2"))
+        await wait_for(pilot, lambda: any("created overlay" in n.message
+                                          for n in app._notifications))
+        with open_image(tmp_path / "top.qcow2", allow_outside_backing=True) as img:
+            assert img.size == 1_474_560                    # the demo floppy's size
+
+
+async def test_serial_ports_in_the_form(home):
+    manager.create_vm("ser", demo=True)
+    app = XtboxApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == 1)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
+        form = app.screen
+        form.query_one("#com1_kind").value = "tcp-server"
+        form.query_one("#com1_param").value = "99999"
+        form.query_one("#com2_kind").value = "url"
+        form.query_one("#com2_param").value = "gopher://old"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.1)
+        assert "'tcp-server:99999'" in str(form.query_one("#com1_error").render())
+        assert "'gopher://old'" in str(form.query_one("#com2_error").render())
+        assert manager.vm_info("ser").profile.serial == ["none", "none"]
+        form.query_one("#com1_param").value = "127.0.0.1:4555"
+        form.query_one("#com2_param").value = "/dev/ttyUSB0"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerScreen")
+    assert manager.vm_info("ser").profile.serial == ["tcp-server:127.0.0.1:4555", "/dev/ttyUSB0"]
