@@ -196,14 +196,23 @@ async def test_file_picker_fills_a_drive_field(home, tmp_path):
         await pilot.click("#browse_fda")
         await wait_for(pilot, lambda: screen_name(app) == "FilePickerScreen")
         picker = app.screen
-        picker.query_one("#picker-path").value = str(images / "missing")
+        path_field = picker.query_one("#picker-path")
+        path_field.value = str(images / "missing")
         await pilot.click("#picker-pick")
-        await pilot.pause(0.1)
-        assert "no such file or folder" in str(picker.query_one("#picker-error").render())
-        picker.query_one("#picker-path").value = str(images)
-        await pilot.click("#picker-pick")                   # a folder: the tree shows it
+        await wait_for(pilot, lambda: "no such file or folder" in str(
+            picker.query_one("#picker-error").render()))
+        path_field.value = str(images)
+        path_field.focus()
+        await pilot.press("enter")                          # a folder: the tree shows it
+
+        def listed() -> list[str]:
+            return [str(n.label) for n in picker.query_one(ImageTree).root.children]
+        try:
+            await wait_for(pilot, lambda: listed() == ["dos.img"])
+        except AssertionError:
+            raise AssertionError(f"the picker lists {listed()} for "
+                                 f"{picker.query_one(ImageTree).path}") from None
         tree = picker.query_one(ImageTree)
-        await wait_for(pilot, lambda: [str(n.label) for n in tree.root.children] == ["dos.img"])
         tree.focus()
         tree.move_cursor(tree.root.children[0])
         await pilot.pause(0.1)
@@ -239,10 +248,12 @@ async def test_lifecycle_bindings_palette_and_live_state(home):
         await wait_for(pilot, lambda: state("a") == "paused")
         await pilot.press("p")                              # ... and resume
         await wait_for(pilot, lambda: state("a") == "running")
-        before = manager.status("a")["instructions"]
+        manager.expect("a", "xtbox>")
+        manager.type_text("a", "echo before the reset\n")
+        manager.expect("a", "before the reset")
         await pilot.press("r")                              # Reset: the guest starts over
-        await wait_for(pilot, lambda: manager.status("a")["instructions"] < before
-                       or any(n.title == "Reset" for n in app._notifications))
+        await wait_for(pilot, lambda: "before the reset" not in "\n".join(
+            manager.screen("a")["text"]))
         assert not [n for n in app._notifications if n.severity == "error"]
         manager.start_vm("b")                               # from outside: shown live
         await wait_for(pilot, lambda: state("b") == "running")

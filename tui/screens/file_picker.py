@@ -66,13 +66,19 @@ class FilePickerScreen(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#picker-path")
     @on(Button.Pressed, "#picker-pick")
-    def pick_typed(self) -> None:
+    async def pick_typed(self) -> None:
         text = self.query_one("#picker-path", Input).value.strip()
         path = Path(text).expanduser()
         if path.is_file():
             self.dismiss(str(path.resolve()))
         elif path.is_dir():
-            self.query_one(ImageTree).path = path
+            # A new tree rather than a new root: a load of the old folder still under way
+            # cannot then add its entries to the new one.
+            old = self.query_one(ImageTree)
+            tree = ImageTree(path, id="picker-tree")
+            tree.show_all = old.show_all
+            await old.remove()
+            await self.mount(tree, after=self.query_one("#picker-error"))
             self.query_one("#picker-error", Label).update("")
         else:
             self.query_one("#picker-error", Label).update(
