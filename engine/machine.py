@@ -321,6 +321,18 @@ class Machine:
             out.append({"port": f"com{i + 1}", "spec": spec, **status})
         return out
 
+    def serial_reconnect(self, port: str) -> None:
+        """Reconnect a COM port's host end (``com1``/``com2``); a port whose backend cannot
+        reconnect (none, stdio, loopback) is a ConfigError naming it."""
+        ports = {f"com{i + 1}": uart for i, uart in enumerate(self.uarts)}
+        if port not in ports:
+            raise ConfigError(f"serial port {port!r}: expected one of {', '.join(ports)}")
+        backend = ports[port].backend
+        if not hasattr(backend, "reconnect"):
+            raise ConfigError(f"{port}: its backend ({type(backend).__name__}) has nothing to "
+                              "reconnect")
+        backend.reconnect()
+
     def flush_disks(self) -> None:
         for drive in self.drives.values():
             try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from textual.keys import key_to_character
 
-from engine.chips.scancodes import (
+from tui.control.guest_data import (
     ALT,
     CTRL,
     E0,

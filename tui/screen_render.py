@@ -1,7 +1,7 @@
 """The guest's text screen (protocol form, see engine/vmm/screen_feed.py) as Rich text:
 what `xtbox vm screenshot --format svg` exports and what the console draws.
 
-Colours are the IBM 5153's (engine.video.CGA_PALETTE); MDA's monochrome maps to grey and
+Colours are the IBM 5153's (CGA_PALETTE, from the video adapter); MDA's monochrome maps to grey and
 white, as its attributes decode (intensity, underline, reverse, invisible).
 """
 
@@ -12,7 +12,7 @@ from functools import lru_cache
 from rich.style import Style
 from rich.text import Text
 
-from engine.video import CGA_PALETTE, decode, decode_attr
+from tui.control.guest_data import CGA_PALETTE, decode, decode_attr
 
 
 @lru_cache(maxsize=4096)

@@ -49,6 +49,7 @@ class StreamBackend(SerialBackend):
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._closing = False
+        self._reconnect = False
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -93,8 +94,18 @@ class StreamBackend(SerialBackend):
                 "discarded": self.discarded, "dropped": self.dropped}
 
     # ---- the I/O thread --------------------------------------------------------------------
+    def reconnect(self) -> None:
+        """Let go of the peer and connect again now (a device is reopened; a TCP server lets
+        its client go and accepts the next one)."""
+        self._reconnect = True
+        self._wake.set()
+
     def _run(self) -> None:
         while not self._closing:
+            if self._reconnect:
+                self._reconnect = False
+                if self.connected:
+                    self._lost()
             if not self.connected:
                 if self._connect():
                     self.connected = True

@@ -55,7 +55,8 @@ class VMHost:
             "status": self.status, "pause": self._simple(self.machine.pause),
             "resume": self._simple(self.machine.resume), "stop": self.stop,
             "reset": self._simple(self.machine.reset), "keys": self.keys, "type": self.type,
-            "screen": self.screen, "snapshot": self.snapshot}
+            "screen": self.screen, "snapshot": self.snapshot,
+            "serial-reconnect": self.serial_reconnect}
         self.server = ControlServer(
             self.folder / runstate.SOCKET,
             {"version": 1, "vm": profile.name, "uuid": profile.uuid, "pid": os.getpid()},
@@ -147,6 +148,13 @@ class VMHost:
         self.end_reason = "powered off"
         self.server.notify()
         self.machine.stop()
+        return {}
+
+    def serial_reconnect(self, args: dict) -> dict:
+        try:
+            self.machine.serial_reconnect(str(args.get("port", "com1")))
+        except ConfigError as exc:
+            raise CommandError("BadRequest", str(exc)) from None
         return {}
 
     def keys(self, args: dict) -> dict:

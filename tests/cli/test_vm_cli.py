@@ -303,3 +303,35 @@ def test_long_data_folder_paths(tmp_path, monkeypatch):
                 os.kill(json.loads(pidfile.read_text())["pid"], signal.SIGKILL)
             except (OSError, ValueError, KeyError):
                 pass
+
+
+def test_serial_reconnect_on_request(home):
+    """`xtbox vm serial-reconnect`: a TCP server lets its client go (the next one connects);
+    a port with nothing behind it is refused with the reason; the status follows along."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    xtbox("vm", "create", "ser", "--demo", "--serial", f"tcp-server:127.0.0.1:{port}")
+    xtbox("vm", "start", "ser", "--headless")
+    xtbox("vm", "expect", "ser", "xtbox>")
+
+    def com1() -> dict:
+        return status("ser")["live"]["serial"][0]
+    first = socket.create_connection(("127.0.0.1", port), timeout=10)
+    deadline = time.monotonic() + 10
+    while not com1()["connected"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert com1()["connected"] and "client" in com1()["detail"]
+    assert "reconnecting" in xtbox("vm", "serial-reconnect", "ser", "com1").stdout
+    first.settimeout(10)
+    assert first.recv(16) == b""                        # let go: the client sees the end
+    first.close()
+    assert not com1()["connected"] and "listening" in com1()["detail"]
+    with socket.create_connection(("127.0.0.1", port), timeout=10):
+        deadline = time.monotonic() + 10
+        while not com1()["connected"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert com1()["connected"]
+    refused = xtbox("vm", "serial-reconnect", "ser", "com2", check=False)
+    assert refused.returncode != 0 and "com2" in refused.stderr and "nothing" in refused.stderr
+    xtbox("vm", "stop", "ser")

@@ -80,6 +80,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     for name, help in (("stop", "power off (disks flushed)"), ("pause", "pause the CPU"),
                        ("resume", "resume a paused VM"), ("reset", "press the reset button")):
         add(name, _simple, help)
+    p = add("serial-reconnect", _serial_reconnect,
+            "reopen a COM port's host device (a TCP server lets its client go)")
+    p.add_argument("port", nargs="?", default="com1", choices=("com1", "com2"))
     p = add("status", _status, "state, speed, disk activity, serial ports")
     p.add_argument("--json", action="store_true")
     p = add("screenshot", _screenshot, "the guest's text screen")
@@ -198,6 +201,12 @@ def _start(args: argparse.Namespace) -> int:
         except ImportError:
             return 0
         return run_app(console=args.name) or 0
+    return 0
+
+
+def _serial_reconnect(args: argparse.Namespace) -> int:
+    _m().command(args.name, "serial-reconnect", port=args.port)
+    print(f"{args.name}: {args.port} reconnecting")
     return 0
 
 

@@ -190,6 +190,9 @@ class ConsoleScreen(Screen):
             self.notify("Screen copied as text")
         elif choice in ("text", "svg"):
             self.save_screenshot(choice)
+        elif choice in ("com1", "com2"):
+            self.send("serial-reconnect", port=choice)
+            self.notify(f"{choice.upper()}: reconnecting")
 
     def save_screenshot(self, fmt: str) -> None:
         from pathlib import Path

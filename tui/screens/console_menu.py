@@ -19,6 +19,8 @@ CHOICES = [
     ("copy", "Copy the screen as text"),
     ("text", "Save a screenshot (text)"),
     ("svg", "Save a screenshot (SVG)"),
+    ("com1", "Reconnect COM1's host port"),
+    ("com2", "Reconnect COM2's host port"),
 ]
 
 

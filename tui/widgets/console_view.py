@@ -78,7 +78,7 @@ class ConsoleView(ScrollView, can_focus=True):
 
     def text_lines(self) -> list[str]:
         """What the guest shows, as text (for copy and for tests)."""
-        from engine.video import decode
+        from tui.control.guest_data import decode
         return [decode(bytes(c for c, _a in row)).rstrip() for row in self.cells]
 
     def render_line(self, y: int) -> Strip:
