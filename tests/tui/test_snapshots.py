@@ -104,6 +104,12 @@ def test_delete_confirmation(fixed_home, snap_compare):
                         run_before=_screen_after(("delete",), "ConfirmScreen"))
 
 
+def test_clone_prompt(fixed_home, snap_compare):
+    make_vms()
+    assert snap_compare(XtboxApp(), terminal_size=SIZE,
+                        run_before=_screen_after(("c",), "PromptScreen"))
+
+
 def test_snapshots_screen(fixed_home, snap_compare):
     make_vms()
     assert snap_compare(XtboxApp(), terminal_size=SIZE,
