@@ -75,3 +75,20 @@ async def test_the_cursor_blinks_and_blinking_text_is_marked():
             await pilot.pause(0.05)
         assert phases == {True, False}
         assert cell_style(view, 0, 0)[1].blink
+
+
+async def test_forty_column_modes_keep_their_shape():
+    app = Host()
+    async with app.run_test(size=(80, 25)) as pilot:
+        view = app.query_one(ConsoleView)
+        view.focus()
+        cells = [[ord(c), 0x1F] for c in "WIDE".ljust(40)]
+        view.apply({"cols": 40, "rows": 25, "lines": {"0": cells}, "cursor": [0, 2, True, 0, 7]})
+        await pilot.pause()
+        assert view.text_lines()[0] == "WIDE"                   # the guest's own 40 columns
+        assert view.virtual_size.width == 80
+        view.cursor_on = True                                   # not in the blink's off phase
+        strip = view.render_line(0)
+        assert strip.cell_length == 80
+        assert "".join(s.text for s in strip)[:8] == "W I D E "
+        assert cell_style(view, 0, 4)[1].reverse and cell_style(view, 0, 4)[0] == "D"

@@ -40,8 +40,15 @@ class ConsoleView(ScrollView, can_focus=True):
         if self.cursor[2] and 0 <= row < self.rows:
             self.refresh(Region(0, row - self.scroll_offset.y, self.size.width, 1))
 
+    @property
+    def scale(self) -> int:
+        """Terminal cells per guest column: a 40-column mode's characters are twice as wide
+        on a real monitor, so each takes two cells and the screen keeps its shape."""
+        return 2 if self.cols <= 40 else 1
+
     def _blank(self) -> Strip:
-        return Strip([Segment(" " * self.cols, Style(bgcolor="#000000"))], self.cols)
+        width = self.cols * self.scale
+        return Strip([Segment(" " * width, Style(bgcolor="#000000"))], width)
 
     def apply(self, data: dict) -> None:
         """Apply one screen update; refresh only what changed."""
@@ -52,7 +59,7 @@ class ConsoleView(ScrollView, can_focus=True):
             self.mda, self.blink = data.get("mda", False), data.get("blink", True)
             self.cells = [[[32, 7]] * self.cols for _ in range(self.rows)]
             self.strips = [self._blank() for _ in range(self.rows)]
-            self.virtual_size = Size(self.cols, self.rows)
+            self.virtual_size = Size(self.cols * self.scale, self.rows)
         old_cursor = self.cursor
         dirty = set()
         for key, row in data["lines"].items():
@@ -72,9 +79,12 @@ class ConsoleView(ScrollView, can_focus=True):
                 self.refresh(Region(0, r - self.scroll_offset.y, self.size.width, 1))
 
     def _strip(self, r: int) -> Strip:
-        text = row_text(self.cells[r], self.mda, self.blink)
+        cells = self.cells[r]
+        if self.scale == 2:
+            cells = [half for cell in cells for half in (cell, [32, cell[1]])]
+        text = row_text(cells, self.mda, self.blink)
         segments = list(text.render(self.app.console if self.is_attached else _console()))
-        return Strip(segments, self.cols)
+        return Strip(segments, len(cells))
 
     def text_lines(self) -> list[str]:
         """What the guest shows, as text (for copy and for tests)."""
@@ -91,7 +101,7 @@ class ConsoleView(ScrollView, can_focus=True):
                 and self.has_focus and self.app.screen is self.screen:
             shape = cursor_shape(self.cursor[3], self.cursor[4], 14 if self.mda else 8)
             if shape != "none":
-                strip = _with_cursor(strip, ccol, shape)
+                strip = _with_cursor(strip, ccol * self.scale, shape)
         return strip.crop(self.scroll_offset.x, self.scroll_offset.x + self.size.width)
 
 
