@@ -193,6 +193,9 @@ async def test_file_picker_fills_a_drive_field(home, tmp_path):
         await pilot.press("n")
         await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
         form = app.screen
+        form.query_one("#name").value = "picked"
+        await pilot.press("ctrl+n")                         # the wizard's Disks page
+        await wait_for(pilot, lambda: form.step == 1)
         await pilot.click("#browse_fda")
         await wait_for(pilot, lambda: screen_name(app) == "FilePickerScreen")
         picker = app.screen
@@ -372,3 +375,37 @@ async def test_serial_ports_in_the_form(home):
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: screen_name(app) == "ManagerScreen")
     assert manager.vm_info("ser").profile.serial == ["tcp-server:127.0.0.1:4555", "/dev/ttyUSB0"]
+
+
+async def test_new_vm_wizard_pages(home):
+    app = XtboxApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
+        form = app.screen
+        step = form.query_one("#step")
+        assert "Step 1 of 3" in str(step.render())
+        await pilot.click("#next")                          # no name yet: the page stays
+        await pilot.pause(0.1)
+        assert form.step == 0 and "VM name" in str(form.query_one("#name_error").render())
+        form.query_one("#name").value = "wiz"
+        await pilot.click("#next")
+        await wait_for(pilot, lambda: form.step == 1)
+        assert "Step 2 of 3: Disks" in str(step.render())
+        form.query_one("#new_hda").value = "lots"
+        await pilot.click("#next")                          # a bad size keeps us here
+        await pilot.pause(0.1)
+        assert form.step == 1 and "lots" in str(form.query_one("#new_hda_error").render())
+        form.query_one("#new_hda").value = "2M"
+        await pilot.click("#next")
+        await wait_for(pilot, lambda: form.step == 2)
+        await pilot.click("#back")
+        await wait_for(pilot, lambda: form.step == 1)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: form.step == 2)
+        form.query_one("#com1_kind").value = "pty"
+        await pilot.click("#save")                          # Create
+        await wait_for(pilot, lambda: screen_name(app) == "ManagerScreen")
+    vm = manager.vm_info("wiz")
+    assert vm.disks["hda"].endswith(".qcow2") and vm.profile.serial == ["pty", "none"]

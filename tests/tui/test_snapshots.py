@@ -49,6 +49,9 @@ def test_file_picker(fixed_home, snap_compare):
         await pilot.pause(0.2)
         await pilot.press("n")
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "VMFormScreen")
+        pilot.app.screen.query_one("#name").value = "pick"
+        await pilot.press("ctrl+n")                     # the wizard's Disks page
+        await wait_for(pilot, lambda: pilot.app.screen.step == 1)
         pilot.app.screen.query_one("#fda").value = str(images / "dos622.img")
         await pilot.click("#browse_fda")
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "FilePickerScreen")

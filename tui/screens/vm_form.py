@@ -11,7 +11,7 @@ from pathlib import Path
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, TextArea
 
@@ -42,14 +42,72 @@ def join_spec(kind: str, param: str) -> str:
             "tcp-server": f"tcp-server:{param}", "url": param}[kind]
 
 
+STEPS = [  # the new-VM wizard's pages: (container id, title, fields validated on Next)
+    ("step-basics", "Name and hardware", ("name", "memory")),
+    ("step-disks", "Disks", (*DRIVES, "new_hda", "overlay_hda")),
+    ("step-more", "Serial ports and notes", ("com1", "com2")),
+]
+
+
 class VMFormScreen(Screen[str | None]):
+    """One form in two uses: for a new VM a wizard of three pages (Next validates the page;
+    Ctrl+S creates at once, from any page, with every field checked), for an existing VM the
+    settings editor with everything on one page."""
+
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("ctrl+o", "browse", "Browse"),
+                Binding("ctrl+n", "next", "Next page"), Binding("ctrl+b", "back", "Back"),
                 Binding("escape", "cancel", "Cancel")]
     PICKABLE = (*DRIVES, "overlay_hda")
 
     def __init__(self, profile: Profile | None) -> None:
         super().__init__()
         self.profile = profile
+        self.step = 0
+
+    def on_mount(self) -> None:
+        if self.profile is None:
+            self.show_step(0)
+
+    # ---- the wizard's pages ----------------------------------------------------------------
+    def show_step(self, step: int) -> None:
+        self.step = step
+        for i, (container, _title, _fields) in enumerate(STEPS):
+            self.query_one(f"#{container}").display = i == step
+        title = STEPS[step][1]
+        self.query_one("#step", Label).update(f"Step {step + 1} of {len(STEPS)}: {title}")
+        self.query_one("#back", Button).disabled = step == 0
+        self.query_one("#next", Button).display = step < len(STEPS) - 1
+        self.query_one("#save", Button).variant = "primary" if step == len(STEPS) - 1 \
+            else "default"
+        first = self.query_one(f"#{STEPS[step][0]}").query("Input, Select").first()
+        first.focus()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action in ("next", "back") and self.profile is not None:
+            return False                       # the settings editor has no pages
+        return True
+
+    def action_next(self) -> None:
+        if self.profile is not None or self.step >= len(STEPS) - 1:
+            return
+        errors = self.check()
+        wrong = [f for f in STEPS[self.step][2] if f in errors]
+        if wrong:
+            self.notify("Fix the fields marked on this page first", severity="warning")
+            return
+        self.show_step(self.step + 1)
+
+    def action_back(self) -> None:
+        if self.profile is None and self.step > 0:
+            self.show_step(self.step - 1)
+
+    @on(Button.Pressed, "#next")
+    def next_pressed(self) -> None:
+        self.action_next()
+
+    @on(Button.Pressed, "#back")
+    def back_pressed(self) -> None:
+        self.action_back()
 
     def compose(self) -> ComposeResult:
         p = self.profile
@@ -57,43 +115,57 @@ class VMFormScreen(Screen[str | None]):
         memory = p.memory_kib if p else (settings.default_memory_kib if settings else 640)
         display = p.display if p else (settings.default_display if settings else "cga")
         title = f"Settings of {p.name}" if p else "New VM"
+        wizard = p is None
         with VerticalScroll(id="form"):
             yield Label(title, classes="title")
-            yield from self.field("name", "Name", Input(p.name if p else "", id="name",
-                                                         placeholder="e.g. dos622"))
-            yield from self.field("memory", "Memory (KiB)", Input(str(memory), id="memory"))
-            yield from self.field("display", "Display", Select(
-                [("CGA (colour)", "cga"), ("MDA (monochrome)", "mda")], value=display,
-                allow_blank=False, id="display"))
-            yield from self.field("boot", "Boot order", Select(
-                [("A: then C:", "ac"), ("C: then A:", "ca"), ("A: only", "a"),
-                 ("C: only", "c")], value=p.boot if p else "ac", allow_blank=False, id="boot"))
-            for d in DRIVES:
-                value = (p.drives.get(d) or "") if p else ""
-                yield from self.field(d, f"{DRIVE_LABELS[d]} image", Input(
-                    value, id=d, placeholder="path to a raw or qcow2 image (empty: none)"),
+            if wizard:
+                yield Label("", id="step")
+            with Vertical(id="step-basics", classes="step"):
+                yield from self.field("name", "Name", Input(p.name if p else "", id="name",
+                                                             placeholder="e.g. dos622"))
+                yield from self.field("memory", "Memory (KiB)", Input(str(memory), id="memory"))
+                yield from self.field("display", "Display", Select(
+                    [("CGA (colour)", "cga"), ("MDA (monochrome)", "mda")], value=display,
+                    allow_blank=False, id="display"))
+                yield from self.field("boot", "Boot order", Select(
+                    [("A: then C:", "ac"), ("C: then A:", "ca"), ("A: only", "a"),
+                     ("C: only", "c")], value=p.boot if p else "ac", allow_blank=False,
+                    id="boot"))
+                yield from self.field("speed", "Speed", Select(
+                    [("as fast as possible", "max"), ("a 4.77 MHz XT", "xt")],
+                    value=p.speed if p else "max", allow_blank=False, id="speed"))
+            with Vertical(id="step-disks", classes="step"):
+                for d in DRIVES:
+                    value = (p.drives.get(d) or "") if p else ""
+                    yield from self.field(d, f"{DRIVE_LABELS[d]} image", Input(
+                        value, id=d, placeholder="path to a raw or qcow2 image (empty: none)"),
+                        browse=True)
+                yield from self.field("new_hda", "New disk for C:", Input(
+                    "", id="new_hda",
+                    placeholder="size such as 10M or 2G (creates a qcow2 disk)"))
+                yield from self.field("overlay_hda", "Overlay for C: on", Input(
+                    "", id="overlay_hda", placeholder="base image (a qcow2 overlay is created)"),
                     browse=True)
-            yield from self.field("new_hda", "New disk for C:", Input(
-                "", id="new_hda", placeholder="size such as 10M or 2G (creates a qcow2 disk)"))
-            yield from self.field("overlay_hda", "Overlay for C: on", Input(
-                "", id="overlay_hda", placeholder="base image (a qcow2 overlay is created)"),
-                browse=True)
-            for i, port in enumerate(("com1", "com2")):
-                kind, param = split_spec(p.serial[i] if p else "none")
-                with Horizontal(classes="serial"):
-                    yield Label(port.upper(), classes="label")
-                    yield Select(SERIAL_KINDS, value=kind, allow_blank=False, id=f"{port}_kind")
-                    yield Input(param, id=f"{port}_param",
-                                placeholder="path / HOST:PORT / URL or device")
-                yield Label("", id=f"{port}_error", classes="error")
-            yield from self.field("speed", "Speed", Select(
-                [("as fast as possible", "max"), ("a 4.77 MHz XT", "xt")],
-                value=p.speed if p else "max", allow_blank=False, id="speed"))
-            yield Label("Notes", classes="label")
-            yield TextArea(p.notes if p else "", id="notes")
-            with Horizontal(classes="buttons"):
+            with Vertical(id="step-more", classes="step"):
+                for i, port in enumerate(("com1", "com2")):
+                    kind, param = split_spec(p.serial[i] if p else "none")
+                    with Horizontal(classes="serial"):
+                        yield Label(port.upper(), classes="label")
+                        yield Select(SERIAL_KINDS, value=kind, allow_blank=False,
+                                     id=f"{port}_kind")
+                        yield Input(param, id=f"{port}_param",
+                                    placeholder="path / HOST:PORT / URL or device")
+                    yield Label("", id=f"{port}_error", classes="error")
+                yield Label("Notes", classes="label")
+                yield TextArea(p.notes if p else "", id="notes")
+        with Horizontal(classes="buttons", id="form-buttons"):   # always in view
+            if wizard:
+                yield Button("< Back", id="back")
+                yield Button("Next >", variant="primary", id="next")
+                yield Button("Create", id="save")
+            else:
                 yield Button("Save", variant="primary", id="save")
-                yield Button("Cancel", id="cancel")
+            yield Button("Cancel", id="cancel")
         yield Footer()
 
     def field(self, key: str, label: str, widget, browse: bool = False) -> ComposeResult:
@@ -116,7 +188,7 @@ class VMFormScreen(Screen[str | None]):
         def picked(path: str | None) -> None:
             if path:
                 field.value = path
-                self.validate()
+                self.check()
         self.app.push_screen(FilePickerScreen(f"Image for {label}", start), picked)
 
     @on(Button.Pressed, ".browse")
@@ -136,7 +208,20 @@ class VMFormScreen(Screen[str | None]):
     def value(self, key: str) -> str:
         return self.query_one(f"#{key}", Input).value.strip()
 
+    def check(self) -> dict[str, str]:
+        """Validate every field, show the errors under them, return them by field."""
+        return self._validate()[1]
+
     def validate(self) -> dict | None:
+        out, errors = self._validate()
+        if errors and self.profile is None:
+            # the wizard: show the first page that needs fixing
+            first = next(i for i, (_c, _t, fields) in enumerate(STEPS)
+                         if any(f in errors for f in fields))
+            self.show_step(first)
+        return None if errors else out
+
+    def _validate(self) -> tuple[dict, dict[str, str]]:
         errors: dict[str, str] = {}
         out: dict = {}
         name = self.value("name")
@@ -185,7 +270,7 @@ class VMFormScreen(Screen[str | None]):
         out["notes"] = self.query_one("#notes", TextArea).text
         for key in ("name", "memory", *DRIVES, "new_hda", "overlay_hda", "com1", "com2"):
             self.query_one(f"#{key}_error", Label).update(errors.get(key, ""))
-        return None if errors else out
+        return out, errors
 
     def _exists(self, path: str) -> bool:
         p = Path(path).expanduser()
