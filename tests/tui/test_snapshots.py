@@ -26,6 +26,18 @@ def fixed_home(monkeypatch):
     shutil.rmtree(HOME, ignore_errors=True)
 
 
+def steady(run_before):
+    """The screen as run_before leaves it, with text cursors not blinking (the blink phase
+    at the moment of the screenshot would otherwise decide whether the cursor shows)."""
+    async def run(pilot) -> None:
+        from textual.widgets import Input
+        await run_before(pilot)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause(0.1)
+    return run
+
+
 def vms_listed(n: int):
     async def run_before(pilot) -> None:
         await wait_for(pilot, lambda: len(getattr(pilot.app.screen, "vms", [])) == n)
@@ -58,16 +70,16 @@ def test_file_picker(fixed_home, snap_compare):
         tree = pilot.app.screen.query_one(ImageTree)
         await wait_for(pilot, lambda: len(tree.root.children) == 3)
         await pilot.pause(0.2)
-    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=steady(run_before))
 
 
 def test_manager_first_start(fixed_home, snap_compare):
-    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=vms_listed(0))
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=steady(vms_listed(0)))
 
 
 def test_manager_with_vms(fixed_home, snap_compare):
     make_vms()
-    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=vms_listed(2))
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=steady(vms_listed(2)))
 
 
 def test_new_vm_form_with_errors(fixed_home, snap_compare):
@@ -78,7 +90,7 @@ def test_new_vm_form_with_errors(fixed_home, snap_compare):
         pilot.app.screen.query_one("#memory").value = "1000"
         await pilot.press("ctrl+s")
         await pilot.pause(0.2)
-    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=steady(run_before))
 
 
 def test_edit_form(fixed_home, snap_compare):
@@ -89,7 +101,7 @@ def test_edit_form(fixed_home, snap_compare):
         await pilot.press("e")
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "VMFormScreen")
         await pilot.pause(0.2)
-    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=steady(run_before))
 
 
 def _screen_after(keys: tuple[str, ...], screen: str, n: int = 2):
@@ -98,7 +110,7 @@ def _screen_after(keys: tuple[str, ...], screen: str, n: int = 2):
         await pilot.press(*keys)
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == screen)
         await pilot.pause(0.5)
-    return run_before
+    return steady(run_before)
 
 
 def test_delete_confirmation(fixed_home, snap_compare):
@@ -126,7 +138,7 @@ def test_disks_screen(fixed_home, snap_compare):
         await _screen_after(("d",), "DisksScreen")(pilot)
         await wait_for(pilot, lambda: pilot.app.screen.disks)
         await pilot.pause(0.2)
-    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=steady(run_before))
 
 
 def test_settings_screen(fixed_home, snap_compare):
@@ -155,4 +167,4 @@ def test_console_and_menu(fixed_home, snap_compare, monkeypatch):
         await pilot.press("ctrl+right_square_bracket")
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "ConsoleMenu")
         await pilot.pause(0.2)
-    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=steady(run_before))
