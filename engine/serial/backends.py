@@ -184,13 +184,17 @@ class TcpServerBackend(FdBackend):
 
 
 RETRY_ACCEPT = 0.2
+# pyserial URLs over a connection that holds the sender back by itself (TCP; an in-process
+# loop); every other form (a device path, spy://, alt://, hwgrep://) ends at a real port.
+STREAM_URLS = ("socket://", "rfc2217://", "loop://")
 
 
 class PyserialBackend(StreamBackend):
     """A device path or pyserial URL, opened with ``serial.serial_for_url``. A device that is
     missing or busy leaves the port disconnected and is retried every second, so a VM boots
-    without its USB adapter and the port connects when it is plugged in. A device path (not a
-    network URL, whose TCP flow control holds the peer back) is read on when our buffer is full,
+    without its USB adapter and the port connects when it is plugged in. A real port (a device
+    path, or spy://, alt://, hwgrep:// over one; not a network URL, whose TCP flow control holds
+    the peer back) is read on when our buffer is full,
     and the excess is counted as dropped, because the device's own small buffer would
     otherwise overflow silently."""
 
@@ -199,7 +203,7 @@ class PyserialBackend(StreamBackend):
     def __init__(self, url: str) -> None:
         super().__init__()
         self.url = url
-        self.drop_when_full = "://" not in url
+        self.drop_when_full = not url.startswith(STREAM_URLS)
         self.port = None
         self.detail = f"{url}: not connected yet"
         self._settings = {"baudrate": 9600, "bytesize": 8, "parity": "N", "stopbits": 1}
