@@ -13,17 +13,7 @@ from __future__ import annotations
 
 from textual.keys import key_to_character
 
-from tui.control.guest_data import (
-    ALT,
-    CTRL,
-    E0,
-    LSHIFT,
-    RSHIFT,
-    break_of,
-    char_to_scancodes,
-    key_make,
-    key_press,
-)
+from tui.control.guest_data import scancodes as sc
 
 SPECIAL = {
     "enter": "Enter", "backspace": "Backspace", "tab": "Tab", "escape": "Esc",
@@ -31,10 +21,10 @@ SPECIAL = {
     "home": "Home", "end": "End", "pageup": "PgUp", "pagedown": "PgDn", "insert": "Ins",
     "delete": "Del", **{f"f{i}": f"F{i}" for i in range(1, 13)},
 }
-MODIFIERS = {"ctrl": CTRL, "alt": ALT, "shift": LSHIFT, "meta": ALT}
+MODIFIERS = {"ctrl": sc.CTRL, "alt": sc.ALT, "shift": sc.LSHIFT, "meta": sc.ALT}
 MODIFIER_KEYS = {
-    "left_shift": [LSHIFT], "right_shift": [RSHIFT], "left_control": [CTRL],
-    "right_control": [E0, CTRL], "left_alt": [ALT], "right_alt": [E0, ALT],
+    "left_shift": [sc.LSHIFT], "right_shift": [sc.RSHIFT], "left_control": [sc.CTRL],
+    "right_control": [sc.E0, sc.CTRL], "left_alt": [sc.ALT], "right_alt": [sc.E0, sc.ALT],
     "caps_lock": [0x3A], "num_lock": [0x45], "scroll_lock": [0x46],
 }
 RELEASE = "xtbox-release:"   # key name prefix of a release event (see tui/kitty.py)
@@ -46,7 +36,7 @@ def key_to_scancodes(key: str, character: str | None = None) -> list[int]:
     base, mods = parts[-1], [m for m in parts[:-1] if m in MODIFIERS]
     if not mods and character and character.isprintable():
         try:
-            return char_to_scancodes(character)
+            return sc.char_to_scancodes(character)
         except ValueError:
             return []
     name = SPECIAL.get(base)
@@ -58,16 +48,16 @@ def key_to_scancodes(key: str, character: str | None = None) -> list[int]:
             # A shifted character: its own table entry already presses Shift.
             mods = [m for m in mods if m != "shift"]
             try:
-                core = char_to_scancodes(char)
+                core = sc.char_to_scancodes(char)
             except ValueError:
                 return []
         else:
             try:
-                core = char_to_scancodes(char.lower())
+                core = sc.char_to_scancodes(char.lower())
             except ValueError:
                 return []
     else:
-        core = key_press(name)
+        core = sc.key_press(name)
     makes = [MODIFIERS[m] for m in mods]
     return makes + core + [code | 0x80 for code in reversed(makes)]
 
@@ -79,17 +69,17 @@ def physical_make(key: str, character: str | None = None) -> list[int]:
     if base in MODIFIER_KEYS:
         return list(MODIFIER_KEYS[base])
     if base in SPECIAL:
-        return key_make(SPECIAL[base])
+        return sc.key_make(SPECIAL[base])
     char = base if len(base) == 1 else key_to_character(base)
     if char is None and character and len(character) == 1:
         char = character
     if char is None or len(char) != 1 or not char.isprintable():
         return []
     try:
-        codes = char_to_scancodes(char.lower(), alt_codes=False)
+        codes = sc.char_to_scancodes(char.lower(), alt_codes=False)
     except ValueError:
         return []
-    return [c for c in codes if c < 0x80 and c != LSHIFT]
+    return [c for c in codes if c < 0x80 and c != sc.LSHIFT]
 
 
 class KeyRouter:
@@ -105,7 +95,7 @@ class KeyRouter:
             make = tuple(physical_make(key[len(RELEASE):]))
             if make in self.held:
                 self.held.remove(make)
-            return break_of(make)
+            return sc.break_of(make)
         if self.releases:
             make = physical_make(key, character)
             if make and tuple(make) not in self.held:
@@ -116,9 +106,9 @@ class KeyRouter:
     def release_all(self) -> list[int]:
         """Breaks for every key still down (the console is being left: its releases would
         go elsewhere and the guest would see the keys stuck)."""
-        out = [code for make in reversed(self.held) for code in break_of(make)]
+        out = [code for make in reversed(self.held) for code in sc.break_of(make)]
         self.held.clear()
         return out
 
 
-CTRL_ALT_DEL = [CTRL, ALT, 0xE0, 0x53, 0xE0, 0xD3, ALT | 0x80, CTRL | 0x80]
+CTRL_ALT_DEL = [sc.CTRL, sc.ALT, 0xE0, 0x53, 0xE0, 0xD3, sc.ALT | 0x80, sc.CTRL | 0x80]

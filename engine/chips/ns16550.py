@@ -90,7 +90,6 @@ class UART16550(Chip):
         self.rx_next = 0  # earliest time the next character may arrive
         self.rx_activity = 0  # last time the RX FIFO was read or written (timeout)
         self.lsr_sticky = 0  # OE, sticky until LSR read
-        self._rx_errors = False  # an entry with error bits may be in the RX FIFO
         self.thre_int = False
         self.msr_inputs = 0  # bits 4-7 as last sampled
         self.msr_delta = 0
@@ -235,7 +234,7 @@ class UART16550(Chip):
         value = self.lsr_sticky
         if self.rx:
             value |= LSR_DR | self.rx[0][1]
-            if self.fifo_enabled and self._rx_errors and any(e for _, e in self.rx):
+            if self.fifo_enabled and any(e for _, e in self.rx):
                 value |= LSR_FIFOERR
         if not self.tx:
             value |= LSR_THRE
@@ -383,7 +382,6 @@ class UART16550(Chip):
             if on:
                 if len(self.rx) < self._rx_capacity():
                     self.rx.append([0, LSR_BI])
-                    self._rx_errors = True      # some FIFO entry may carry an error
                     self.rx_activity = self.now()
                 else:
                     self.lsr_sticky |= LSR_OE  # no room: the break character overruns
@@ -409,7 +407,6 @@ class UART16550(Chip):
         for k in self._SCALARS:
             setattr(self, k, state[k])
         self.rx = deque([list(e) for e in state["rx"]])
-        self._rx_errors = any(e for _, e in self.rx)
         self.tx = deque(state["tx"])
         self.rx_pending = deque(state["rx_pending"])
         want, self._irq_level = self._irq_level, level

@@ -193,10 +193,9 @@ class PyserialBackend(StreamBackend):
     """A device path or pyserial URL, opened with ``serial.serial_for_url``. A device that is
     missing or busy leaves the port disconnected and is retried every second, so a VM boots
     without its USB adapter and the port connects when it is plugged in. A real port (a device
-    path, or spy://, alt://, hwgrep:// over one; not a network URL, whose TCP flow control holds
-    the peer back) is read on when our buffer is full,
-    and the excess is counted as dropped, because the device's own small buffer would
-    otherwise overflow silently."""
+    path, or spy://, alt://, hwgrep:// over one) is read on when our buffer is full and the
+    excess is counted as dropped, because its own small buffer would otherwise overflow
+    silently; network URLs are not, TCP holds their sender back by itself."""
 
     label = "pyserial"
 

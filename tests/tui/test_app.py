@@ -14,6 +14,14 @@ def screen_name(app) -> str:
     return type(app.screen).__name__
 
 
+async def open_new_form(pilot, app):
+    """From the manager: New (the wizard's first page)."""
+    await pilot.pause(0.3)
+    await pilot.press("n")
+    await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
+    return app.screen
+
+
 async def test_demo_from_first_start_to_a_guest_answer(home):
     app = XtboxApp()
     async with app.run_test(size=SIZE) as pilot:
@@ -42,10 +50,7 @@ async def test_demo_from_first_start_to_a_guest_answer(home):
 async def test_new_vm_form_validates_inline(home, tmp_path):
     app = XtboxApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.3)
-        await pilot.press("n")
-        await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
-        form = app.screen
+        form = await open_new_form(pilot, app)
         form.query_one("#name").value = "bad/name"
         form.query_one("#memory").value = "1000"
         form.query_one("#hda").value = str(tmp_path / "missing.img")
@@ -189,10 +194,7 @@ async def test_file_picker_fills_a_drive_field(home, tmp_path):
     (images / "notes.txt").write_text("not an image")
     app = XtboxApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.3)
-        await pilot.press("n")
-        await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
-        form = app.screen
+        form = await open_new_form(pilot, app)
         form.query_one("#name").value = "picked"
         await pilot.press("ctrl+n")                         # the wizard's Disks page
         await wait_for(pilot, lambda: form.step == 1)
@@ -380,10 +382,7 @@ async def test_serial_ports_in_the_form(home):
 async def test_new_vm_wizard_pages(home):
     app = XtboxApp()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.3)
-        await pilot.press("n")
-        await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
-        form = app.screen
+        form = await open_new_form(pilot, app)
         step = form.query_one("#step")
         assert "Step 1 of 3" in str(step.render())
         await pilot.click("#next")                          # no name yet: the page stays

@@ -5,18 +5,7 @@ The tables live with the machine that defines them (the video adapter, the keybo
 TUI reads them only through this module, so its screens and widgets import nothing from the
 engine but the control layer."""
 
-from engine.chips.scancodes import (
-    ALT,
-    CTRL,
-    E0,
-    LSHIFT,
-    RSHIFT,
-    break_of,
-    char_to_scancodes,
-    key_make,
-    key_press,
-)
+from engine.chips import scancodes
 from engine.video import CGA_PALETTE, decode, decode_attr
 
-__all__ = ["ALT", "CGA_PALETTE", "CTRL", "E0", "LSHIFT", "RSHIFT", "break_of",
-           "char_to_scancodes", "decode", "decode_attr", "key_make", "key_press"]
+__all__ = ["CGA_PALETTE", "decode", "decode_attr", "scancodes"]

@@ -130,11 +130,14 @@ class ConsoleScreen(Screen):
         self._leave_keyboard()
 
     def _leave_keyboard(self) -> None:
+        self._pop_kitty()
+        if codes := self.router.release_all():
+            self.send("keys", scancodes=codes)
+
+    def _pop_kitty(self) -> None:
         if self.kitty_pushed:
             self.kitty_pushed = False
             kitty.pop_release_events(self.app)
-        if codes := self.router.release_all():
-            self.send("keys", scancodes=codes)
 
     def on_paste(self, event: events.Paste) -> None:
         """Bracketed paste: typed at the guest's pace by the VM's keyboard queue."""
@@ -210,8 +213,6 @@ class ConsoleScreen(Screen):
 
     def on_unmount(self) -> None:
         self.outbox.put(None)
-        if self.kitty_pushed:
-            self.kitty_pushed = False
-            kitty.pop_release_events(self.app)
+        self._pop_kitty()
         if self.client is not None:
             self.client.close()

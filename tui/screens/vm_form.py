@@ -47,6 +47,7 @@ STEPS = [  # the new-VM wizard's pages: (container id, title, fields validated o
     ("step-disks", "Disks", (*DRIVES, "new_hda", "overlay_hda")),
     ("step-more", "Serial ports and notes", ("com1", "com2")),
 ]
+CHECKED = tuple(f for _container, _title, fields in STEPS for f in fields)  # have an error line
 
 
 class VMFormScreen(Screen[str | None]):
@@ -90,9 +91,8 @@ class VMFormScreen(Screen[str | None]):
     def action_next(self) -> None:
         if self.profile is not None or self.step >= len(STEPS) - 1:
             return
-        errors = self.check()
-        wrong = [f for f in STEPS[self.step][2] if f in errors]
-        if wrong:
+        errors = self.check()[1]
+        if any(f in errors for f in STEPS[self.step][2]):
             self.notify("Fix the fields marked on this page first", severity="warning")
             return
         self.show_step(self.step + 1)
@@ -188,7 +188,7 @@ class VMFormScreen(Screen[str | None]):
         def picked(path: str | None) -> None:
             if path:
                 field.value = path
-                self.check()
+                self.check()           # the picked file's own error line clears
         self.app.push_screen(FilePickerScreen(f"Image for {label}", start), picked)
 
     @on(Button.Pressed, ".browse")
@@ -208,12 +208,9 @@ class VMFormScreen(Screen[str | None]):
     def value(self, key: str) -> str:
         return self.query_one(f"#{key}", Input).value.strip()
 
-    def check(self) -> dict[str, str]:
-        """Validate every field, show the errors under them, return them by field."""
-        return self._validate()[1]
-
     def validate(self) -> dict | None:
-        out, errors = self._validate()
+        """The profile's values, or None after showing what is wrong."""
+        out, errors = self.check()
         if errors and self.profile is None:
             # the wizard: show the first page that needs fixing
             first = next(i for i, (_c, _t, fields) in enumerate(STEPS)
@@ -221,7 +218,8 @@ class VMFormScreen(Screen[str | None]):
             self.show_step(first)
         return None if errors else out
 
-    def _validate(self) -> tuple[dict, dict[str, str]]:
+    def check(self) -> tuple[dict, dict[str, str]]:
+        """Validate every field and show the errors under them: (values, errors by field)."""
         errors: dict[str, str] = {}
         out: dict = {}
         name = self.value("name")
@@ -268,7 +266,7 @@ class VMFormScreen(Screen[str | None]):
             serial.append(spec)
         out["serial"] = serial
         out["notes"] = self.query_one("#notes", TextArea).text
-        for key in ("name", "memory", *DRIVES, "new_hda", "overlay_hda", "com1", "com2"):
+        for key in CHECKED:
             self.query_one(f"#{key}_error", Label).update(errors.get(key, ""))
         return out, errors
 
