@@ -9,15 +9,15 @@ cdef inline uint32_t phys(uint16_t seg, uint16_t off) noexcept nogil:
     return ((<uint32_t>seg << 4) + off) & 0xFFFFF
 
 
-cdef inline uint8_t rb(CPU c, uint16_t seg, uint16_t off) noexcept nogil:
+cdef inline uint8_t rb(State* c, uint16_t seg, uint16_t off) noexcept nogil:
     return c.m[phys(seg, off)]
 
 
-cdef inline uint16_t rw(CPU c, uint16_t seg, uint16_t off) noexcept nogil:
+cdef inline uint16_t rw(State* c, uint16_t seg, uint16_t off) noexcept nogil:
     return c.m[phys(seg, off)] | (<uint16_t>c.m[phys(seg, <uint16_t>(off + 1))] << 8)
 
 
-cdef inline void wb(CPU c, uint16_t seg, uint16_t off, uint8_t v) noexcept nogil:
+cdef inline void wb(State* c, uint16_t seg, uint16_t off, uint8_t v) noexcept nogil:
     cdef uint32_t a = phys(seg, off)
     # One unsigned compare covers [wp_start, wp_start + wp_len): ROM ignores writes.
     if a - c.wp_start < c.wp_len:
@@ -25,135 +25,135 @@ cdef inline void wb(CPU c, uint16_t seg, uint16_t off, uint8_t v) noexcept nogil
     c.m[a] = v
 
 
-cdef inline void ww(CPU c, uint16_t seg, uint16_t off, uint16_t v) noexcept nogil:
+cdef inline void ww(State* c, uint16_t seg, uint16_t off, uint16_t v) noexcept nogil:
     wb(c, seg, off, <uint8_t>v)
     wb(c, seg, <uint16_t>(off + 1), <uint8_t>(v >> 8))
 
 
-cdef inline uint8_t fetch8(CPU c) noexcept nogil:
+cdef inline uint8_t fetch8(State* c) noexcept nogil:
     cdef uint8_t v = c.m[phys(c.sregs[S_CS], c.ip)]
     c.ip += 1
     return v
 
 
-cdef inline uint16_t fetch16(CPU c) noexcept nogil:
+cdef inline uint16_t fetch16(State* c) noexcept nogil:
     cdef uint16_t v = rw(c, c.sregs[S_CS], c.ip)
     c.ip += 2
     return v
 
 
-cdef inline uint8_t* r8(CPU c, int i) noexcept nogil:
+cdef inline uint8_t* r8(State* c, int i) noexcept nogil:
     # AL CL DL BL AH CH DH BH: the low bytes of AX..BX for 0-3, the high bytes for 4-7. The
     # registers are stored little-endian (x86 hosts), so byte register i is one byte address,
     # with no branch on i.
     return (<uint8_t*>&c.regs[0]) + (((i & 3) << 1) | (i >> 2))
 
 
-cdef inline uint16_t getr8(CPU c, int i) noexcept nogil:
+cdef inline uint16_t getr8(State* c, int i) noexcept nogil:
     return r8(c, i)[0]
 
 
-cdef inline void setr8(CPU c, int i, uint16_t v) noexcept nogil:
+cdef inline void setr8(State* c, int i, uint16_t v) noexcept nogil:
     r8(c, i)[0] = <uint8_t>v
 
 
-cdef inline uint16_t getreg(CPU c, int w, int i) noexcept nogil:
+cdef inline uint16_t getreg(State* c, int w, int i) noexcept nogil:
     if w:
         return c.regs[i]
     return getr8(c, i)
 
 
-cdef inline void setreg(CPU c, int w, int i, uint16_t v) noexcept nogil:
+cdef inline void setreg(State* c, int w, int i, uint16_t v) noexcept nogil:
     if w:
         c.regs[i] = v
     else:
         setr8(c, i, v)
 
 
-cdef inline uint16_t data_seg(CPU c) noexcept nogil:
+cdef inline uint16_t data_seg(State* c) noexcept nogil:
     """DS unless a segment-override prefix names another one."""
     if c.seg_ovr >= 0:
         return c.sregs[c.seg_ovr]
     return c.sregs[S_DS]
 
 
-cdef inline void decode_modrm(CPU c) noexcept nogil:
+# Effective-address tables, indexed by the r/m field: base register, index register (8 is the
+# always-zero slot regs[8]) and default segment. A table look-up replaces a branch per r/m
+# value, which the host cannot predict in mixed code.
+cdef extern from *:
+    """
+    static const unsigned char XT_EA_BASE[8] = {3, 3, 5, 5, 6, 7, 5, 3};
+    static const unsigned char XT_EA_INDEX[8] = {6, 7, 6, 7, 8, 8, 8, 8};
+    static const unsigned char XT_EA_SEG[8] = {3, 3, 2, 2, 3, 3, 2, 3};
+    """
+    const uint8_t XT_EA_BASE[8]
+    const uint8_t XT_EA_INDEX[8]
+    const uint8_t XT_EA_SEG[8]
+
+
+cdef inline void decode_modrm(State* c, ModRM* d) noexcept nogil:
     """Read the ModR/M byte and, for memory forms, its displacement and effective address."""
     cdef uint8_t modrm = fetch8(c)
-    cdef uint16_t off = 0
-    cdef int seg = S_DS
-    c.mod = modrm >> 6
-    c.reg = (modrm >> 3) & 7
-    c.rm = modrm & 7
-    if c.mod == 3:
+    cdef uint16_t off
+    cdef int seg
+    cdef int rm = modrm & 7
+    d.mod = modrm >> 6
+    d.reg = (modrm >> 3) & 7
+    d.rm = rm
+    if d.mod == 3:
         return
-    if c.rm == 0:
-        off = c.regs[R_BX] + c.regs[R_SI]
-    elif c.rm == 1:
-        off = c.regs[R_BX] + c.regs[R_DI]
-    elif c.rm == 2:
-        off = c.regs[R_BP] + c.regs[R_SI]
-        seg = S_SS
-    elif c.rm == 3:
-        off = c.regs[R_BP] + c.regs[R_DI]
-        seg = S_SS
-    elif c.rm == 4:
-        off = c.regs[R_SI]
-    elif c.rm == 5:
-        off = c.regs[R_DI]
-    elif c.rm == 6:
-        if c.mod == 0:
-            off = fetch16(c)
-        else:
-            off = c.regs[R_BP]
-            seg = S_SS
+    if d.mod == 0 and rm == 6:
+        off = fetch16(c)
+        seg = S_DS
     else:
-        off = c.regs[R_BX]
-    if c.mod == 1:
-        off += <uint16_t><int16_t><int8_t>fetch8(c)
-    elif c.mod == 2:
-        off += fetch16(c)
+        off = c.regs[XT_EA_BASE[rm]] + c.regs[XT_EA_INDEX[rm]]
+        seg = XT_EA_SEG[rm]
+        if d.mod == 1:
+            off += <uint16_t><int16_t><int8_t>fetch8(c)
+        elif d.mod == 2:
+            off += fetch16(c)
     if c.seg_ovr >= 0:
         seg = c.seg_ovr
-    c.ea_seg = c.sregs[seg]
-    c.ea_off = off
+    d.ea_seg = c.sregs[seg]
+    d.ea_off = off
 
 
-cdef inline uint16_t get_rm(CPU c, int w) noexcept nogil:
-    if c.mod == 3:
-        return getreg(c, w, c.rm)
+cdef inline uint16_t get_rm(State* c, ModRM* d, int w) noexcept nogil:
+    if d.mod == 3:
+        return getreg(c, w, d.rm)
     if w:
-        return rw(c, c.ea_seg, c.ea_off)
-    return rb(c, c.ea_seg, c.ea_off)
+        return rw(c, d.ea_seg, d.ea_off)
+    return rb(c, d.ea_seg, d.ea_off)
 
 
-cdef inline void set_rm(CPU c, int w, uint16_t v) noexcept nogil:
-    if c.mod == 3:
-        setreg(c, w, c.rm, v)
+cdef inline void set_rm(State* c, ModRM* d, int w, uint16_t v) noexcept nogil:
+    if d.mod == 3:
+        setreg(c, w, d.rm, v)
     elif w:
-        ww(c, c.ea_seg, c.ea_off, v)
+        ww(c, d.ea_seg, d.ea_off, v)
     else:
-        wb(c, c.ea_seg, c.ea_off, <uint8_t>v)
+        wb(c, d.ea_seg, d.ea_off, <uint8_t>v)
 
 
-cdef inline void push(CPU c, uint16_t v) noexcept nogil:
+cdef inline void push(State* c, uint16_t v) noexcept nogil:
     c.regs[R_SP] -= 2
     ww(c, c.sregs[S_SS], c.regs[R_SP], v)
 
 
-cdef inline uint16_t pop(CPU c) noexcept nogil:
+cdef inline uint16_t pop(State* c) noexcept nogil:
     cdef uint16_t v = rw(c, c.sregs[S_SS], c.regs[R_SP])
     c.regs[R_SP] += 2
     return v
 
 
-cdef inline uint16_t pack_flags(CPU c) noexcept nogil:
+cdef inline uint16_t pack_flags(State* c) noexcept nogil:
     # Bits 12-15 and 1 read as 1 on the 8086; bits 3 and 5 as 0.
     return (0xF002 | c.cf | (c.pf << 2) | (c.af << 4) | (c.zf << 6) | (c.sf << 7)
             | (c.tf << 8) | (c.iflag << 9) | (c.df << 10) | (c.of << 11))
 
 
-cdef inline void unpack_flags(CPU c, uint16_t f) noexcept nogil:
+cdef inline void unpack_flags(State* c, uint16_t f) noexcept nogil:
+    c.sig.attn = 1              # IF or TF may have been set
     c.cf = f & 1
     c.pf = (f >> 2) & 1
     c.af = (f >> 4) & 1
@@ -163,3 +163,32 @@ cdef inline void unpack_flags(CPU c, uint16_t f) noexcept nogil:
     c.iflag = (f >> 9) & 1
     c.df = (f >> 10) & 1
     c.of = (f >> 11) & 1
+
+
+cdef inline void interrupt(State* c, uint8_t vector) noexcept nogil:
+    push(c, pack_flags(c))
+    c.iflag = 0
+    c.tf = 0
+    push(c, c.sregs[S_CS])
+    push(c, c.ip)
+    c.ip = rw(c, 0, <uint16_t>(vector * 4))
+    c.sregs[S_CS] = rw(c, 0, <uint16_t>(vector * 4 + 2))
+
+
+# Port I/O leaves the loop for Python. The loop's registers are copied to the CPU object first
+# (a BIOS service reads and sets them there) and copied back after. Copying by value keeps
+# the loop's local state private, which is what lets the compiler keep it in registers.
+cdef inline uint16_t port_in(State* c, uint16_t port, int width) noexcept nogil:
+    cdef State* home = c.home
+    cdef uint16_t v
+    home[0] = c[0]
+    v = port_in_python(home, port, width)
+    c[0] = home[0]
+    return v
+
+
+cdef inline void port_out(State* c, uint16_t port, uint16_t value, int width) noexcept nogil:
+    cdef State* home = c.home
+    home[0] = c[0]
+    port_out_python(home, port, value, width)
+    c[0] = home[0]

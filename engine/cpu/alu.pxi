@@ -5,7 +5,7 @@ cdef extern from *:
     int __builtin_parity(unsigned int) nogil
 
 
-cdef inline void set_szp(CPU c, int w, uint32_t r) noexcept nogil:
+cdef inline void set_szp(State* c, int w, uint32_t r) noexcept nogil:
     if w:
         r &= 0xFFFF
         c.sf = (r >> 15) & 1
@@ -16,7 +16,7 @@ cdef inline void set_szp(CPU c, int w, uint32_t r) noexcept nogil:
     c.pf = not __builtin_parity(r & 0xFF)
 
 
-cdef inline uint16_t alu_add(CPU c, int w, uint32_t a, uint32_t b, uint32_t carry) noexcept nogil:
+cdef inline uint16_t alu_add(State* c, int w, uint32_t a, uint32_t b, uint32_t carry) noexcept nogil:
     cdef uint32_t r = a + b + carry
     cdef uint32_t top = 0x8000 if w else 0x80
     c.cf = (r >> (16 if w else 8)) & 1
@@ -26,7 +26,7 @@ cdef inline uint16_t alu_add(CPU c, int w, uint32_t a, uint32_t b, uint32_t carr
     return <uint16_t>(r & (0xFFFF if w else 0xFF))
 
 
-cdef inline uint16_t alu_sub(CPU c, int w, uint32_t a, uint32_t b, uint32_t borrow) noexcept nogil:
+cdef inline uint16_t alu_sub(State* c, int w, uint32_t a, uint32_t b, uint32_t borrow) noexcept nogil:
     cdef uint32_t r = a - b - borrow
     cdef uint32_t top = 0x8000 if w else 0x80
     c.cf = (r >> (16 if w else 8)) & 1
@@ -36,7 +36,7 @@ cdef inline uint16_t alu_sub(CPU c, int w, uint32_t a, uint32_t b, uint32_t borr
     return <uint16_t>(r & (0xFFFF if w else 0xFF))
 
 
-cdef inline uint16_t alu_logic(CPU c, int w, uint32_t r) noexcept nogil:
+cdef inline uint16_t alu_logic(State* c, int w, uint32_t r) noexcept nogil:
     c.cf = 0
     c.of = 0
     c.af = 0
@@ -44,7 +44,7 @@ cdef inline uint16_t alu_logic(CPU c, int w, uint32_t r) noexcept nogil:
     return <uint16_t>r
 
 
-cdef inline uint16_t alu(CPU c, int op, int w, uint16_t a, uint16_t b) noexcept nogil:
+cdef inline uint16_t alu(State* c, int op, int w, uint16_t a, uint16_t b) noexcept nogil:
     """The eight group-1 operations: ADD OR ADC SBB AND SUB XOR CMP (CMP returns a)."""
     if op == 0:
         return alu_add(c, w, a, b, 0)
@@ -64,21 +64,21 @@ cdef inline uint16_t alu(CPU c, int op, int w, uint16_t a, uint16_t b) noexcept 
     return a
 
 
-cdef inline uint16_t alu_inc(CPU c, int w, uint16_t a) noexcept nogil:
+cdef inline uint16_t alu_inc(State* c, int w, uint16_t a) noexcept nogil:
     cdef uint8_t cf = c.cf
     cdef uint16_t r = alu_add(c, w, a, 1, 0)
     c.cf = cf
     return r
 
 
-cdef inline uint16_t alu_dec(CPU c, int w, uint16_t a) noexcept nogil:
+cdef inline uint16_t alu_dec(State* c, int w, uint16_t a) noexcept nogil:
     cdef uint8_t cf = c.cf
     cdef uint16_t r = alu_sub(c, w, a, 1, 0)
     c.cf = cf
     return r
 
 
-cdef inline uint16_t alu_shift(CPU c, int op, int w, uint16_t v, uint32_t count) noexcept nogil:
+cdef inline uint16_t alu_shift(State* c, int op, int w, uint16_t v, uint32_t count) noexcept nogil:
     """Group 2 (D0-D3): ROL ROR RCL RCR SHL SHR SETMO SAR, one bit at a time as the 8086's
     microcode does, so a count above the width (CL is not masked on the 8086) and the flags
     of the last step come out as on the chip. A count of 0 changes nothing, flags included."""

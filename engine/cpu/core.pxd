@@ -22,35 +22,55 @@ cdef enum:
     REP_NZ = 2     # F2: REPNE
 
 
-cdef class CPU:
+cdef struct Signals:
+    # Written from outside the instruction stream (the PIC, other threads, Python callbacks),
+    # so the loop reads them through a pointer and never caches them.
+    uint8_t intr_line, nmi_pending, stop_req
+    # Non-zero when an interrupt, NMI, stop, halt, TF or shadow may need the slow path between
+    # instructions: one test per instruction instead of six. Set conservatively by whatever
+    # changes those; the slow path recomputes it exactly.
+    uint8_t attn
+
+
+cdef struct ModRM:
+    # The decoded ModR/M operand of one instruction: a local of the instruction's code, so the
+    # C compiler keeps it in registers and drops what the instruction does not use.
+    int mod, reg, rm
+    uint16_t ea_seg, ea_off
+
+
+cdef struct State:
     # Registers in 8086 encoding order (AX CX DX BX SP BP SI DI) and segments (ES CS SS DS).
-    cdef uint16_t regs[8]
-    cdef uint16_t sregs[4]
-    cdef uint16_t ip
+    # regs[8] is always 0: the "no index register" slot of the effective-address tables.
+    uint16_t regs[9]
+    uint16_t sregs[4]
+    uint16_t ip
     # Flags live unpacked: ALU code sets them without shifting or masking a word.
-    cdef uint8_t cf, pf, af, zf, sf, tf, iflag, df, of
-    cdef uint8_t* m
+    uint8_t cf, pf, af, zf, sf, tf, iflag, df, of
+    uint8_t shadow, halted
+    uint8_t* m
+    uint32_t wp_start, wp_len
+    # Prefix latches of the current instruction.
+    uint16_t insn_ip          # IP of the first prefix byte: where a REP resumes
+    int seg_ovr               # -1 or the overriding segment
+    int rep
+    Signals* sig
+    State* home               # the CPU object's own copy (the loop runs on a local one)
+    void* owner               # the CPU object (borrowed), for the Python port handlers
+
+
+cdef class CPU:
+    # The architectural state. The run loop copies it into a local variable and back: a
+    # local whose address never escapes cannot be aliased by guest-memory stores, so the C
+    # compiler keeps it in registers and stack slots instead of reloading it after each store.
+    cdef State s
+    cdef Signals sig
     cdef bytearray _ram
-    cdef uint32_t wp_start, wp_len
-
-    # Decode latches of the current instruction.
-    cdef uint16_t insn_ip          # IP of the first prefix byte: where a REP resumes
-    cdef int seg_ovr               # -1 or the overriding segment
-    cdef int rep
-    cdef int mod, reg, rm
-    cdef uint16_t ea_seg, ea_off
-
-    # Interrupt and run state.
-    cdef uint8_t intr_line, nmi_pending, shadow, halted_, stop_req
     cdef uint64_t icount
     cdef public object io
     cdef public object inta
     cdef object pending_error
 
     cdef void _reset_regs(self)
-    cdef void exec_one(self) noexcept nogil
     cdef long run_loop(self, long n) noexcept nogil
-    cdef void interrupt(self, uint8_t vector) noexcept nogil
-    cdef uint16_t port_in(self, uint16_t port, int width) noexcept nogil
-    cdef void port_out(self, uint16_t port, uint16_t value, int width) noexcept nogil
     cdef uint8_t acknowledge(self) noexcept nogil

@@ -1,15 +1,24 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """The 8086 CPU: an exact interpreter whose dispatch loop is plain C.
 
-Why this shape: the loop (``run_loop``/``exec_one``) touches only C fields of this final class
-and ``uint8_t*`` RAM, so Cython emits straight C and the GIL is released while it runs. Python
-is re-entered only for port I/O and interrupt acknowledge (``cpu.io``, ``cpu.inta``), which are
-rare next to the instruction stream. Helpers are split by concern into the ``.pxi`` files that
-are included below so that the C compiler can inline them into the loop.
+Why this shape: the loop (``run_loop``) works on a local copy of the C ``State`` struct and on
+``uint8_t*`` RAM, so Cython emits straight C and the GIL is released while it runs. Being local,
+the state cannot be aliased by the guest's memory stores, which lets the C compiler keep it in
+registers. Python is re-entered only for port I/O and interrupt acknowledge (``cpu.io``,
+``cpu.inta``), which are rare next to the instruction stream; the state is written back around
+port I/O, because the BIOS services read and set registers from Python. Helpers are split by
+concern into the ``.pxi`` files that are included below so that the C compiler can inline
+them into the loop.
 """
 
 cimport cython
 from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t
+
+cdef extern from *:
+    """
+    #define XT_FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+    """
+    void XT_FENCE() nogil
 
 include "access.pxi"
 include "alu.pxi"
@@ -30,29 +39,33 @@ cdef class CPU:
 
     def __cinit__(self):
         self._ram = bytearray(MEM_SIZE)
-        self.m = <uint8_t*>(<char*>self._ram)
+        self.s.m = <uint8_t*>(<char*>self._ram)
+        self.s.sig = &self.sig
+        self.s.home = &self.s
+        self.s.owner = <void*>self
         self.io = None
         self.inta = None
         self.pending_error = None
-        self.wp_start = 0
-        self.wp_len = 0
+        self.s.wp_start = 0
+        self.s.wp_len = 0
         self._reset_regs()
 
     cdef void _reset_regs(self):
         cdef int i
-        for i in range(8):
-            self.regs[i] = 0
+        for i in range(9):
+            self.s.regs[i] = 0
         for i in range(4):
-            self.sregs[i] = 0
-        self.ip = 0
-        unpack_flags(self, 0)
-        self.intr_line = 0
-        self.nmi_pending = 0
-        self.shadow = 0
-        self.halted_ = 0
-        self.stop_req = 0
-        self.seg_ovr = -1
-        self.rep = REP_NONE
+            self.s.sregs[i] = 0
+        self.s.ip = 0
+        unpack_flags(&self.s, 0)
+        self.sig.intr_line = 0
+        self.sig.nmi_pending = 0
+        self.sig.stop_req = 0
+        self.sig.attn = 1
+        self.s.shadow = 0
+        self.s.halted = 0
+        self.s.seg_ovr = -1
+        self.s.rep = REP_NONE
         self.icount = 0
 
     # ---- the test API ------------------------------------------------------------------
@@ -64,16 +77,17 @@ cdef class CPU:
     def set_reg(self, str name, int value):
         name = name.lower()
         value &= 0xFFFF
+        self.sig.attn = 1
         if name in REG_NAMES:
-            self.regs[REG_NAMES[name]] = value
+            self.s.regs[REG_NAMES[name]] = value
         elif name in SREG_NAMES:
-            self.sregs[SREG_NAMES[name]] = value
+            self.s.sregs[SREG_NAMES[name]] = value
         elif name == "ip":
-            self.ip = value
+            self.s.ip = value
         elif name == "flags":
-            unpack_flags(self, value)
+            unpack_flags(&self.s, value)
         elif name in BYTE_REG_NAMES:
-            setr8(self, BYTE_REG_NAMES[name], value)
+            setr8(&self.s, BYTE_REG_NAMES[name], value)
         else:
             raise ValueError(f"unknown register {name!r}; expected one of "
                              "ax bx cx dx si di bp sp cs ds es ss ip flags or a byte register")
@@ -81,15 +95,15 @@ cdef class CPU:
     def get_reg(self, str name):
         name = name.lower()
         if name in REG_NAMES:
-            return self.regs[REG_NAMES[name]]
+            return self.s.regs[REG_NAMES[name]]
         if name in SREG_NAMES:
-            return self.sregs[SREG_NAMES[name]]
+            return self.s.sregs[SREG_NAMES[name]]
         if name == "ip":
-            return self.ip
+            return self.s.ip
         if name == "flags":
-            return pack_flags(self)
+            return pack_flags(&self.s)
         if name in BYTE_REG_NAMES:
-            return getr8(self, BYTE_REG_NAMES[name])
+            return getr8(&self.s, BYTE_REG_NAMES[name])
         raise ValueError(f"unknown register {name!r}; expected one of "
                          "ax bx cx dx si di bp sp cs ds es ss ip flags or a byte register")
 
@@ -104,6 +118,7 @@ cdef class CPU:
         cdef long done
         if n <= 0:
             return 0
+        self.sig.attn = 1       # state may have been changed from Python since the last run
         with nogil:
             done = self.run_loop(n)
         if self.pending_error is not None:
@@ -114,91 +129,100 @@ cdef class CPU:
     # ---- machine-facing API ------------------------------------------------------------
     def set_intr(self, level):
         """The 8259's INT output: a level the CPU samples between instructions."""
-        self.intr_line = 1 if level else 0
+        self.sig.intr_line = 1 if level else 0
+        self.sig.attn = 1
 
     def nmi(self):
-        self.nmi_pending = 1
+        self.sig.nmi_pending = 1
+        self.sig.attn = 1
 
     @property
     def halted(self):
-        return bool(self.halted_)
+        return bool(self.s.halted)
 
     @property
     def instructions(self):
         return self.icount
 
     def request_stop(self):
-        self.stop_req = 1
+        """Stop ``run`` at the next instruction boundary. Safe from any thread."""
+        self.sig.stop_req = 1
+        XT_FENCE()              # pairs with the fence in the loop's slow path
+        self.sig.attn = 1
 
     def write_protect(self, int start, int end):
         """Ignore guest writes to physical [start, end): the BIOS ROM."""
         if not (0 <= start <= end <= MEM_SIZE):
             raise ValueError(f"write-protect range {start:#x}-{end:#x} is outside 0-0x100000")
-        self.wp_start = start
-        self.wp_len = end - start
+        self.s.wp_start = start
+        self.s.wp_len = end - start
 
     def reset(self):
         """The 8086 reset state: CS=FFFF, IP=0, flags clear, other registers zero."""
         self._reset_regs()
-        self.sregs[S_CS] = 0xFFFF
+        self.s.sregs[S_CS] = 0xFFFF
 
     def get_state(self):
         state = {name: self.get_reg(name) for name in _STATE_REGS}
-        state.update(intr=self.intr_line, nmi_pending=self.nmi_pending, shadow=self.shadow,
-                     halted=self.halted_, instructions=self.icount,
-                     write_protect=[self.wp_start, self.wp_start + self.wp_len])
+        state.update(intr=self.sig.intr_line, nmi_pending=self.sig.nmi_pending,
+                     shadow=self.s.shadow, halted=self.s.halted, instructions=self.icount,
+                     write_protect=[self.s.wp_start, self.s.wp_start + self.s.wp_len])
         return state
 
     def set_state(self, dict state):
         for name in _STATE_REGS:
             self.set_reg(name, state[name])
-        self.intr_line = state.get("intr", 0)
-        self.nmi_pending = state.get("nmi_pending", 0)
-        self.shadow = state.get("shadow", 0)
-        self.halted_ = state.get("halted", 0)
+        self.sig.intr_line = state.get("intr", 0)
+        self.sig.nmi_pending = state.get("nmi_pending", 0)
+        self.s.shadow = state.get("shadow", 0)
+        self.s.halted = state.get("halted", 0)
         self.icount = state.get("instructions", 0)
         start, end = state.get("write_protect", (0, 0))
         self.write_protect(start, end)
+        self.sig.attn = 1
 
     # ---- the loop ------------------------------------------------------------------------
     cdef long run_loop(self, long n) noexcept nogil:
+        cdef State st = self.s
+        cdef State* c = &st
+        cdef Signals* sig = &self.sig
         cdef long done = 0
-        cdef uint8_t trap
         while done < n:
-            # One test on the common path: nothing pending, not halted, no stop requested.
-            if (self.stop_req | self.shadow | self.nmi_pending | self.halted_
-                    | (self.intr_line & self.iflag)):
-                if self.stop_req:
-                    self.stop_req = 0
+            # One test on the common path: `attn` is clear unless something below may apply.
+            if sig.attn:
+                if sig.stop_req:
+                    sig.stop_req = 0
                     break
-                if self.shadow:
+                if c.shadow:
                     # MOV SS / POP SS / STI: no interrupt between it and the next instruction.
-                    self.shadow = 0
-                elif self.nmi_pending:
-                    self.nmi_pending = 0
-                    self.halted_ = 0
-                    self.interrupt(2)
-                elif self.intr_line and self.iflag:
-                    self.halted_ = 0
-                    self.interrupt(self.acknowledge())
-                if self.halted_:
+                    c.shadow = 0
+                elif sig.nmi_pending:
+                    sig.nmi_pending = 0
+                    c.halted = 0
+                    interrupt(c, 2)
+                elif sig.intr_line and c.iflag:
+                    c.halted = 0
+                    interrupt(c, self.acknowledge())
+                if c.halted:
                     break
-            trap = self.tf
-            execute(self)
+                if c.tf:
+                    # Single step: the trap follows the instruction unless it opened a shadow.
+                    execute(c)
+                    done += 1
+                    if not c.shadow:
+                        interrupt(c, 1)
+                    continue
+                sig.attn = c.shadow | sig.nmi_pending | c.halted | (sig.intr_line & c.iflag)
+                # request_stop() may run on another thread: it stores stop_req, fences, then
+                # sets attn; re-reading stop_req after our store means its attn cannot be lost.
+                XT_FENCE()
+                if sig.stop_req:
+                    sig.attn = 1
+            execute(c)
             done += 1
-            if trap and not self.shadow:
-                self.interrupt(1)
+        self.s = st
         self.icount += done
         return done
-
-    cdef void interrupt(self, uint8_t vector) noexcept nogil:
-        push(self, pack_flags(self))
-        self.iflag = 0
-        self.tf = 0
-        push(self, self.sregs[S_CS])
-        push(self, self.ip)
-        self.ip = rw(self, 0, <uint16_t>(vector * 4))
-        self.sregs[S_CS] = rw(self, 0, <uint16_t>(vector * 4 + 2))
 
     cdef uint8_t acknowledge(self) noexcept nogil:
         cdef int vector = 8
@@ -208,28 +232,33 @@ cdef class CPU:
                     vector = int(self.inta()) & 0xFF
                 except BaseException as exc:
                     self.pending_error = exc
-                    self.stop_req = 1
+                    self.sig.stop_req = 1
+                    self.sig.attn = 1
         return <uint8_t>vector
 
-    cdef uint16_t port_in(self, uint16_t port, int width) noexcept nogil:
-        cdef uint32_t value = 0xFFFF
-        with gil:
-            if self.io is not None:
-                try:
-                    value = int(self.io.port_read(port, width))
-                except BaseException as exc:
-                    self.pending_error = exc
-                    self.stop_req = 1
-        return <uint16_t>(value & (0xFFFF if width == 2 else 0xFF))
 
-    cdef void port_out(self, uint16_t port, uint16_t value, int width) noexcept nogil:
-        with gil:
-            if self.io is not None:
-                try:
-                    self.io.port_write(port, value, width)
-                except BaseException as exc:
-                    self.pending_error = exc
-                    self.stop_req = 1
+cdef uint16_t port_in_python(State* home, uint16_t port, int width) noexcept nogil:
+    """IN through the machine's Python port dispatch; `home` holds the current registers."""
+    cdef uint32_t value = 0xFFFF
+    with gil:
+        cpu = <CPU>home.owner
+        if cpu.io is not None:
+            try:
+                value = int(cpu.io.port_read(port, width))
+            except BaseException as exc:
+                cpu.pending_error = exc
+                home.sig.stop_req = 1
+                home.sig.attn = 1
+    return <uint16_t>(value & (0xFFFF if width == 2 else 0xFF))
 
-    cdef void exec_one(self) noexcept nogil:
-        execute(self)
+
+cdef void port_out_python(State* home, uint16_t port, uint16_t value, int width) noexcept nogil:
+    with gil:
+        cpu = <CPU>home.owner
+        if cpu.io is not None:
+            try:
+                cpu.io.port_write(port, value, width)
+            except BaseException as exc:
+                cpu.pending_error = exc
+                home.sig.stop_req = 1
+                home.sig.attn = 1

@@ -2,7 +2,7 @@
 # integer, which Cython turns into a C `switch`. Each arm is short and calls the inline helpers
 # of the other .pxi files, so this file reads as the 8086 opcode map.
 
-cdef inline int condition(CPU c, int cc) noexcept nogil:
+cdef inline int condition(State* c, int cc) noexcept nogil:
     """Jcc condition codes 0-15 (O NO B NB Z NZ BE A S NS P NP L GE LE G)."""
     cdef int r
     cdef int k = cc >> 1
@@ -25,100 +25,103 @@ cdef inline int condition(CPU c, int cc) noexcept nogil:
     return r ^ (cc & 1)
 
 
-cdef inline void jump_short(CPU c, int taken) noexcept nogil:
+cdef inline void jump_short(State* c, int taken) noexcept nogil:
     cdef uint16_t rel = <uint16_t><int16_t><int8_t>fetch8(c)
     if taken:
         c.ip += rel
 
 
-cdef inline void divide_error(CPU c) noexcept nogil:
+cdef inline void divide_error(State* c) noexcept nogil:
     # The 8086 pushes the address of the NEXT instruction (the 286 and later push the faulting one).
-    c.interrupt(0)
+    interrupt(c, 0)
 
 
-cdef inline void group3(CPU c, int w) noexcept nogil:
+cdef inline void group3(State* c, int w) noexcept nogil:
+    cdef ModRM d
     cdef uint16_t v, imm
-    decode_modrm(c)
-    v = get_rm(c, w)
-    if c.reg < 2:              # TEST r/m, imm (reg 1 is an undocumented alias)
+    decode_modrm(c, &d)
+    v = get_rm(c, &d, w)
+    if d.reg < 2:              # TEST r/m, imm (reg 1 is an undocumented alias)
         imm = fetch16(c) if w else fetch8(c)
         alu_logic(c, w, v & imm)
-    elif c.reg == 2:           # NOT
-        set_rm(c, w, ~v)
-    elif c.reg == 3:           # NEG
-        set_rm(c, w, alu_sub(c, w, 0, v, 0))
-    elif c.reg == 4:
+    elif d.reg == 2:           # NOT
+        set_rm(c, &d, w, ~v)
+    elif d.reg == 3:           # NEG
+        set_rm(c, &d, w, alu_sub(c, w, 0, v, 0))
+    elif d.reg == 4:
         op_mul(c, w, v)
-    elif c.reg == 5:
+    elif d.reg == 5:
         op_imul(c, w, v)
-    elif c.reg == 6:
+    elif d.reg == 6:
         if op_div(c, w, v):
             divide_error(c)
     elif op_idiv(c, w, v):
         divide_error(c)
 
 
-cdef inline void group5(CPU c, int w) noexcept nogil:
+cdef inline void group5(State* c, int w) noexcept nogil:
     """FE/FF: INC DEC CALL CALLF JMP JMPF PUSH PUSH. FE /2-/7 are undefined on the 8086; we run
     them as the FF forms with a byte operand, which never leaves the 1 MiB space."""
+    cdef ModRM d
     cdef uint16_t v, seg
-    decode_modrm(c)
-    if c.reg == 0:
-        set_rm(c, w, alu_inc(c, w, get_rm(c, w)))
-    elif c.reg == 1:
-        set_rm(c, w, alu_dec(c, w, get_rm(c, w)))
-    elif c.reg == 2:
-        v = get_rm(c, w)
+    decode_modrm(c, &d)
+    if d.reg == 0:
+        set_rm(c, &d, w, alu_inc(c, w, get_rm(c, &d, w)))
+    elif d.reg == 1:
+        set_rm(c, &d, w, alu_dec(c, w, get_rm(c, &d, w)))
+    elif d.reg == 2:
+        v = get_rm(c, &d, w)
         push(c, c.ip)
         c.ip = v
-    elif c.reg == 4:
-        c.ip = get_rm(c, w)
-    elif c.reg == 3 or c.reg == 5:
-        if c.mod == 3:
+    elif d.reg == 4:
+        c.ip = get_rm(c, &d, w)
+    elif d.reg == 3 or d.reg == 5:
+        if d.mod == 3:
             # No memory operand: the 8086 uses whatever its address latch holds; we read from
             # offset 0 of the data segment, a defined and harmless choice.
-            c.ea_seg = data_seg(c)
-            c.ea_off = 0
-        v = rw(c, c.ea_seg, c.ea_off)
-        seg = rw(c, c.ea_seg, <uint16_t>(c.ea_off + 2))
-        if c.reg == 3:
+            d.ea_seg = data_seg(c)
+            d.ea_off = 0
+        v = rw(c, d.ea_seg, d.ea_off)
+        seg = rw(c, d.ea_seg, <uint16_t>(d.ea_off + 2))
+        if d.reg == 3:
             push(c, c.sregs[S_CS])
             push(c, c.ip)
         c.sregs[S_CS] = seg
         c.ip = v
     else:
-        v = get_rm(c, w)
-        if c.mod == 3 and c.rm == R_SP and w:
+        v = get_rm(c, &d, w)
+        if d.mod == 3 and d.rm == R_SP and w:
             v -= 2          # PUSH SP pushes the decremented SP on the 8086
         push(c, v)
 
 
-cdef inline void alu_block(CPU c, uint8_t op) noexcept nogil:
+cdef inline void alu_block(State* c, uint8_t op) noexcept nogil:
     """00-3F where (op & 7) < 6: ADD OR ADC SBB AND SUB XOR CMP in their six encodings."""
+    cdef ModRM d
     cdef int aop = op >> 3
     cdef int k = op & 7
     cdef int w = k & 1
     cdef uint16_t r
     # Each width has its own copy of the code so that gcc folds `w` in the inlined ALU helpers.
     if k < 4:
-        decode_modrm(c)
+        decode_modrm(c, &d)
         if w:
             if k & 2:
-                r = alu(c, aop, 1, c.regs[c.reg], get_rm(c, 1))
+                r = alu(c, aop, 1, c.regs[d.reg], get_rm(c, &d, 1))
                 if aop != 7:
-                    c.regs[c.reg] = r
+                    c.regs[d.reg] = r
             else:
-                r = alu(c, aop, 1, get_rm(c, 1), c.regs[c.reg])
+                r = alu(c, aop, 1, get_rm(c, &d, 1), c.regs[d.reg])
                 if aop != 7:
-                    set_rm(c, 1, r)
+                    set_rm(c, &d, 1, r)
         elif k & 2:
-            r = alu(c, aop, 0, getr8(c, c.reg), get_rm(c, 0))
+            r = alu(c, aop, 0, getr8(c, d.reg), get_rm(c, &d, 0))
             if aop != 7:
-                setr8(c, c.reg, r)
+                setr8(c, d.reg, r)
         else:
-            r = alu(c, aop, 0, get_rm(c, 0), getr8(c, c.reg))
+            r = alu(c, aop, 0, get_rm(c, &d, 0), getr8(c, d.reg))
             if aop != 7:
-                set_rm(c, 0, r)
+                set_rm(c, &d, 0, r)
     elif k == 4:
         r = alu(c, aop, 0, c.regs[R_AX] & 0xFF, fetch8(c))
         setr8(c, 0, r)
@@ -126,31 +129,159 @@ cdef inline void alu_block(CPU c, uint8_t op) noexcept nogil:
         c.regs[R_AX] = alu(c, aop, 1, c.regs[R_AX], fetch16(c))
 
 
-cdef inline void execute(CPU c) noexcept nogil:
+cdef inline void group1(State* c, uint8_t op) noexcept nogil:
+    """80-83: the eight ALU operations on r/m with an immediate (82 is an alias of 80, 83
+    sign-extends a byte)."""
+    cdef ModRM d
+    cdef int w = op & 1
+    cdef uint16_t v, t
+    decode_modrm(c, &d)
+    v = get_rm(c, &d, w)
+    if op == 0x81:
+        t = fetch16(c)
+    elif op == 0x83:
+        t = <uint16_t><int16_t><int8_t>fetch8(c)
+    else:
+        t = fetch8(c)
+    t = alu(c, d.reg, w, v, t)
+    if d.reg != 7:
+        set_rm(c, &d, w, t)
+
+
+cdef inline void group2(State* c, uint8_t op) noexcept nogil:
+    """D0-D3: shifts and rotates by 1 or by CL."""
+    cdef ModRM d
+    cdef int w = op & 1
+    cdef uint16_t v
+    decode_modrm(c, &d)
+    v = get_rm(c, &d, w)
+    set_rm(c, &d, w, alu_shift(c, d.reg, w, v, 1 if op < 0xD2 else c.regs[R_CX] & 0xFF))
+
+
+cdef inline void execute(State* c) noexcept nogil:
+    cdef ModRM d
     cdef uint8_t op
     cdef int w
     cdef uint16_t v, t, off
-    c.insn_ip = c.ip
-    c.seg_ovr = -1
-    c.rep = REP_NONE
     cdef int prefixes = 0
-    # Prefixes are cases of the same switch: they record their effect and fetch again, so an
-    # instruction without prefixes pays for no extra test. A segment made only of prefixes
-    # (hostile code) is cut off after 64 K of them so one step always ends.
+    # Between instructions seg_ovr is -1 and rep REP_NONE; prefixes set them and they are
+    # cleared after the instruction that used them, so an instruction without prefixes pays
+    # for neither. Prefixes are cases of the same switch: they record their effect and fetch
+    # again. A segment made only of prefixes (hostile code) is cut off after 64 K of them so
+    # one step always ends.
     while True:
         op = fetch8(c)
         w = op & 1
-        # One `switch` on the opcode: every arm tests `op` against constants only (Cython turns such
-        # a chain into a C switch; a range test anywhere in it would turn it back into if/else).
-        if op in (0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x2D, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D):
-            alu_block(c, op)
+        # One `switch` on the opcode: every arm tests `op` against one constant (Cython turns
+        # such a chain into a C switch; a range test anywhere in it would turn it back into
+        # if/else). Hot opcode families get one arm per opcode, each calling the inline
+        # helper with a constant, so the C compiler specialises it: no second dispatch on the
+        # ALU operation, width, direction or condition code at run time.
+        if op == 0x00:
+            alu_block(c, 0x00)
+        elif op == 0x01:
+            alu_block(c, 0x01)
+        elif op == 0x02:
+            alu_block(c, 0x02)
+        elif op == 0x03:
+            alu_block(c, 0x03)
+        elif op == 0x04:
+            alu_block(c, 0x04)
+        elif op == 0x05:
+            alu_block(c, 0x05)
+        elif op == 0x08:
+            alu_block(c, 0x08)
+        elif op == 0x09:
+            alu_block(c, 0x09)
+        elif op == 0x0A:
+            alu_block(c, 0x0A)
+        elif op == 0x0B:
+            alu_block(c, 0x0B)
+        elif op == 0x0C:
+            alu_block(c, 0x0C)
+        elif op == 0x0D:
+            alu_block(c, 0x0D)
+        elif op == 0x10:
+            alu_block(c, 0x10)
+        elif op == 0x11:
+            alu_block(c, 0x11)
+        elif op == 0x12:
+            alu_block(c, 0x12)
+        elif op == 0x13:
+            alu_block(c, 0x13)
+        elif op == 0x14:
+            alu_block(c, 0x14)
+        elif op == 0x15:
+            alu_block(c, 0x15)
+        elif op == 0x18:
+            alu_block(c, 0x18)
+        elif op == 0x19:
+            alu_block(c, 0x19)
+        elif op == 0x1A:
+            alu_block(c, 0x1A)
+        elif op == 0x1B:
+            alu_block(c, 0x1B)
+        elif op == 0x1C:
+            alu_block(c, 0x1C)
+        elif op == 0x1D:
+            alu_block(c, 0x1D)
+        elif op == 0x20:
+            alu_block(c, 0x20)
+        elif op == 0x21:
+            alu_block(c, 0x21)
+        elif op == 0x22:
+            alu_block(c, 0x22)
+        elif op == 0x23:
+            alu_block(c, 0x23)
+        elif op == 0x24:
+            alu_block(c, 0x24)
+        elif op == 0x25:
+            alu_block(c, 0x25)
+        elif op == 0x28:
+            alu_block(c, 0x28)
+        elif op == 0x29:
+            alu_block(c, 0x29)
+        elif op == 0x2A:
+            alu_block(c, 0x2A)
+        elif op == 0x2B:
+            alu_block(c, 0x2B)
+        elif op == 0x2C:
+            alu_block(c, 0x2C)
+        elif op == 0x2D:
+            alu_block(c, 0x2D)
+        elif op == 0x30:
+            alu_block(c, 0x30)
+        elif op == 0x31:
+            alu_block(c, 0x31)
+        elif op == 0x32:
+            alu_block(c, 0x32)
+        elif op == 0x33:
+            alu_block(c, 0x33)
+        elif op == 0x34:
+            alu_block(c, 0x34)
+        elif op == 0x35:
+            alu_block(c, 0x35)
+        elif op == 0x38:
+            alu_block(c, 0x38)
+        elif op == 0x39:
+            alu_block(c, 0x39)
+        elif op == 0x3A:
+            alu_block(c, 0x3A)
+        elif op == 0x3B:
+            alu_block(c, 0x3B)
+        elif op == 0x3C:
+            alu_block(c, 0x3C)
+        elif op == 0x3D:
+            alu_block(c, 0x3D)
         elif op == 0x06 or op == 0x0E or op == 0x16 or op == 0x1E:
             push(c, c.sregs[op >> 3])
-        elif op == 0x07 or op == 0x0F or op == 0x17 or op == 0x1F:
+        elif op == 0x07 or op == 0x0F or op == 0x1F:
             # 0F is POP CS on the 8086.
             c.sregs[op >> 3] = pop(c)
-            if op == 0x17:
-                c.shadow = 1
+        elif op == 0x17:
+            c.sregs[S_SS] = pop(c)
+            c.shadow = 1
+            c.sig.attn = 1
         elif op == 0x27:
             op_daa(c)
         elif op == 0x2F:
@@ -163,58 +294,122 @@ cdef inline void execute(CPU c) noexcept nogil:
             c.regs[op & 7] = alu_inc(c, 1, c.regs[op & 7])
         elif op in (0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F):
             c.regs[op & 7] = alu_dec(c, 1, c.regs[op & 7])
-        elif op in (0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57):
-            v = c.regs[op & 7]
-            if op == 0x54:
-                v -= 2
-            push(c, v)
+        elif op in (0x50, 0x51, 0x52, 0x53, 0x55, 0x56, 0x57):
+            push(c, c.regs[op & 7])
+        elif op == 0x54:
+            push(c, c.regs[R_SP] - 2)      # PUSH SP pushes the decremented SP on the 8086
         elif op in (0x58, 0x59, 0x5A, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F):
             c.regs[op & 7] = pop(c)
-        elif op in (0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7A, 0x7B, 0x7C, 0x7D, 0x7E, 0x7F):
-            # 60-6F are undocumented aliases of 70-7F on the 8086.
-            jump_short(c, condition(c, op & 0x0F))
-        elif op in (0x80, 0x81, 0x82, 0x83):
-            decode_modrm(c)
-            v = get_rm(c, w)
-            if op == 0x81:
-                t = fetch16(c)
-            elif op == 0x83:
-                t = <uint16_t><int16_t><int8_t>fetch8(c)
-            else:
-                t = fetch8(c)
-            t = alu(c, c.reg, w, v, t)
-            if c.reg != 7:
-                set_rm(c, w, t)
+        elif op == 0x70:
+            jump_short(c, condition(c, 0x0))
+        elif op == 0x71:
+            jump_short(c, condition(c, 0x1))
+        elif op == 0x72:
+            jump_short(c, condition(c, 0x2))
+        elif op == 0x73:
+            jump_short(c, condition(c, 0x3))
+        elif op == 0x74:
+            jump_short(c, condition(c, 0x4))
+        elif op == 0x75:
+            jump_short(c, condition(c, 0x5))
+        elif op == 0x76:
+            jump_short(c, condition(c, 0x6))
+        elif op == 0x77:
+            jump_short(c, condition(c, 0x7))
+        elif op == 0x78:
+            jump_short(c, condition(c, 0x8))
+        elif op == 0x79:
+            jump_short(c, condition(c, 0x9))
+        elif op == 0x7A:
+            jump_short(c, condition(c, 0xA))
+        elif op == 0x7B:
+            jump_short(c, condition(c, 0xB))
+        elif op == 0x7C:
+            jump_short(c, condition(c, 0xC))
+        elif op == 0x7D:
+            jump_short(c, condition(c, 0xD))
+        elif op == 0x7E:
+            jump_short(c, condition(c, 0xE))
+        elif op == 0x7F:
+            jump_short(c, condition(c, 0xF))
+        # 60-6F are undocumented aliases of 70-7F on the 8086.
+        elif op == 0x60:
+            jump_short(c, condition(c, 0x0))
+        elif op == 0x61:
+            jump_short(c, condition(c, 0x1))
+        elif op == 0x62:
+            jump_short(c, condition(c, 0x2))
+        elif op == 0x63:
+            jump_short(c, condition(c, 0x3))
+        elif op == 0x64:
+            jump_short(c, condition(c, 0x4))
+        elif op == 0x65:
+            jump_short(c, condition(c, 0x5))
+        elif op == 0x66:
+            jump_short(c, condition(c, 0x6))
+        elif op == 0x67:
+            jump_short(c, condition(c, 0x7))
+        elif op == 0x68:
+            jump_short(c, condition(c, 0x8))
+        elif op == 0x69:
+            jump_short(c, condition(c, 0x9))
+        elif op == 0x6A:
+            jump_short(c, condition(c, 0xA))
+        elif op == 0x6B:
+            jump_short(c, condition(c, 0xB))
+        elif op == 0x6C:
+            jump_short(c, condition(c, 0xC))
+        elif op == 0x6D:
+            jump_short(c, condition(c, 0xD))
+        elif op == 0x6E:
+            jump_short(c, condition(c, 0xE))
+        elif op == 0x6F:
+            jump_short(c, condition(c, 0xF))
+        elif op == 0x80:
+            group1(c, 0x80)
+        elif op == 0x81:
+            group1(c, 0x81)
+        elif op == 0x82:
+            group1(c, 0x82)
+        elif op == 0x83:
+            group1(c, 0x83)
         elif op == 0x84 or op == 0x85:
-            decode_modrm(c)
-            alu_logic(c, w, get_rm(c, w) & getreg(c, w, c.reg))
+            decode_modrm(c, &d)
+            alu_logic(c, w, get_rm(c, &d, w) & getreg(c, w, d.reg))
         elif op == 0x86 or op == 0x87:
-            decode_modrm(c)
-            v = get_rm(c, w)
-            set_rm(c, w, getreg(c, w, c.reg))
-            setreg(c, w, c.reg, v)
-        elif op in (0x88, 0x89, 0x8A, 0x8B):
-            decode_modrm(c)
-            if op & 2:
-                setreg(c, w, c.reg, get_rm(c, w))
-            else:
-                set_rm(c, w, getreg(c, w, c.reg))
+            decode_modrm(c, &d)
+            v = get_rm(c, &d, w)
+            set_rm(c, &d, w, getreg(c, w, d.reg))
+            setreg(c, w, d.reg, v)
+        elif op == 0x88:
+            decode_modrm(c, &d)
+            set_rm(c, &d, 0, getr8(c, d.reg))
+        elif op == 0x89:
+            decode_modrm(c, &d)
+            set_rm(c, &d, 1, c.regs[d.reg])
+        elif op == 0x8A:
+            decode_modrm(c, &d)
+            setr8(c, d.reg, get_rm(c, &d, 0))
+        elif op == 0x8B:
+            decode_modrm(c, &d)
+            c.regs[d.reg] = get_rm(c, &d, 1)
         elif op == 0x8C:
-            decode_modrm(c)
-            set_rm(c, 1, c.sregs[c.reg & 3])
+            decode_modrm(c, &d)
+            set_rm(c, &d, 1, c.sregs[d.reg & 3])
         elif op == 0x8D:
-            decode_modrm(c)
-            if c.mod != 3:
-                c.regs[c.reg] = c.ea_off
+            decode_modrm(c, &d)
+            if d.mod != 3:
+                c.regs[d.reg] = d.ea_off
         elif op == 0x8E:
-            decode_modrm(c)
-            c.sregs[c.reg & 3] = get_rm(c, 1)
-            if (c.reg & 3) == S_SS:
+            decode_modrm(c, &d)
+            c.sregs[d.reg & 3] = get_rm(c, &d, 1)
+            if (d.reg & 3) == S_SS:
                 c.shadow = 1
+                c.sig.attn = 1
         elif op == 0x8F:
-            decode_modrm(c)
+            decode_modrm(c, &d)
             v = pop(c)
-            set_rm(c, 1, v)
+            set_rm(c, &d, 1, v)
         elif op in (0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97):
             v = c.regs[op & 7]
             c.regs[op & 7] = c.regs[R_AX]
@@ -245,18 +440,34 @@ cdef inline void execute(CPU c) noexcept nogil:
             c.sf = (v >> 7) & 1
         elif op == 0x9F:
             setr8(c, 4, pack_flags(c) & 0xFF)
-        elif op in (0xA0, 0xA1, 0xA2, 0xA3):
-            off = fetch16(c)
-            if op == 0xA0:
-                setr8(c, 0, rb(c, data_seg(c), off))
-            elif op == 0xA1:
-                c.regs[R_AX] = rw(c, data_seg(c), off)
-            elif op == 0xA2:
-                wb(c, data_seg(c), off, <uint8_t>c.regs[R_AX])
-            else:
-                ww(c, data_seg(c), off, c.regs[R_AX])
-        elif op in (0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF):
-            string_op(c, op)
+        elif op == 0xA0:
+            setr8(c, 0, rb(c, data_seg(c), fetch16(c)))
+        elif op == 0xA1:
+            c.regs[R_AX] = rw(c, data_seg(c), fetch16(c))
+        elif op == 0xA2:
+            wb(c, data_seg(c), fetch16(c), <uint8_t>c.regs[R_AX])
+        elif op == 0xA3:
+            ww(c, data_seg(c), fetch16(c), c.regs[R_AX])
+        elif op == 0xA4:
+            string_op(c, 0xA4)
+        elif op == 0xA5:
+            string_op(c, 0xA5)
+        elif op == 0xA6:
+            string_op(c, 0xA6)
+        elif op == 0xA7:
+            string_op(c, 0xA7)
+        elif op == 0xAA:
+            string_op(c, 0xAA)
+        elif op == 0xAB:
+            string_op(c, 0xAB)
+        elif op == 0xAC:
+            string_op(c, 0xAC)
+        elif op == 0xAD:
+            string_op(c, 0xAD)
+        elif op == 0xAE:
+            string_op(c, 0xAE)
+        elif op == 0xAF:
+            string_op(c, 0xAF)
         elif op == 0xA8:
             alu_logic(c, 0, c.regs[R_AX] & fetch8(c) & 0xFF)
         elif op == 0xA9:
@@ -272,15 +483,18 @@ cdef inline void execute(CPU c) noexcept nogil:
         elif op == 0xC1 or op == 0xC3:
             c.ip = pop(c)
         elif op == 0xC4 or op == 0xC5:
-            decode_modrm(c)
-            if c.mod == 3:
-                c.ea_seg = data_seg(c)
-                c.ea_off = 0
-            c.regs[c.reg] = rw(c, c.ea_seg, c.ea_off)
-            c.sregs[S_ES if op == 0xC4 else S_DS] = rw(c, c.ea_seg, <uint16_t>(c.ea_off + 2))
-        elif op == 0xC6 or op == 0xC7:
-            decode_modrm(c)
-            set_rm(c, w, fetch16(c) if w else fetch8(c))
+            decode_modrm(c, &d)
+            if d.mod == 3:
+                d.ea_seg = data_seg(c)
+                d.ea_off = 0
+            c.regs[d.reg] = rw(c, d.ea_seg, d.ea_off)
+            c.sregs[S_ES if op == 0xC4 else S_DS] = rw(c, d.ea_seg, <uint16_t>(d.ea_off + 2))
+        elif op == 0xC6:
+            decode_modrm(c, &d)
+            set_rm(c, &d, 0, fetch8(c))
+        elif op == 0xC7:
+            decode_modrm(c, &d)
+            set_rm(c, &d, 1, fetch16(c))
         elif op == 0xC8 or op == 0xCA:
             off = fetch16(c)
             c.ip = pop(c)
@@ -290,20 +504,24 @@ cdef inline void execute(CPU c) noexcept nogil:
             c.ip = pop(c)
             c.sregs[S_CS] = pop(c)
         elif op == 0xCC:
-            c.interrupt(3)
+            interrupt(c, 3)
         elif op == 0xCD:
-            c.interrupt(fetch8(c))
+            interrupt(c, fetch8(c))
         elif op == 0xCE:
             if c.of:
-                c.interrupt(4)
+                interrupt(c, 4)
         elif op == 0xCF:
             c.ip = pop(c)
             c.sregs[S_CS] = pop(c)
             unpack_flags(c, pop(c))
-        elif op in (0xD0, 0xD1, 0xD2, 0xD3):
-            decode_modrm(c)
-            v = get_rm(c, w)
-            set_rm(c, w, alu_shift(c, c.reg, w, v, 1 if op < 0xD2 else c.regs[R_CX] & 0xFF))
+        elif op == 0xD0:
+            group2(c, 0xD0)
+        elif op == 0xD1:
+            group2(c, 0xD1)
+        elif op == 0xD2:
+            group2(c, 0xD2)
+        elif op == 0xD3:
+            group2(c, 0xD3)
         elif op == 0xD4:
             if op_aam(c, fetch8(c)):
                 divide_error(c)
@@ -314,7 +532,7 @@ cdef inline void execute(CPU c) noexcept nogil:
         elif op == 0xD7:
             setr8(c, 0, rb(c, data_seg(c), <uint16_t>(c.regs[R_BX] + (c.regs[R_AX] & 0xFF))))
         elif op in (0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF):
-            decode_modrm(c)                       # ESC: no coprocessor; only the operand is decoded
+            decode_modrm(c, &d)                       # ESC: no coprocessor; only the operand is decoded
         elif op == 0xE0:
             c.regs[R_CX] -= 1
             jump_short(c, c.regs[R_CX] != 0 and not c.zf)
@@ -327,11 +545,11 @@ cdef inline void execute(CPU c) noexcept nogil:
         elif op == 0xE3:
             jump_short(c, c.regs[R_CX] == 0)
         elif op == 0xE4 or op == 0xE5:
-            v = c.port_in(fetch8(c), 1 + w)
+            v = port_in(c, fetch8(c), 1 + w)
             setreg(c, w, R_AX, v)
         elif op == 0xE6 or op == 0xE7:
             v = fetch8(c)
-            c.port_out(v, getreg(c, w, R_AX), 1 + w)
+            port_out(c, v, getreg(c, w, R_AX), 1 + w)
         elif op == 0xE8:
             v = fetch16(c)
             push(c, c.ip)
@@ -347,15 +565,18 @@ cdef inline void execute(CPU c) noexcept nogil:
         elif op == 0xEB:
             jump_short(c, 1)
         elif op == 0xEC or op == 0xED:
-            setreg(c, w, R_AX, c.port_in(c.regs[R_DX], 1 + w))
+            setreg(c, w, R_AX, port_in(c, c.regs[R_DX], 1 + w))
         elif op == 0xEE or op == 0xEF:
-            c.port_out(c.regs[R_DX], getreg(c, w, R_AX), 1 + w)
+            port_out(c, c.regs[R_DX], getreg(c, w, R_AX), 1 + w)
         elif op == 0xF4:
-            c.halted_ = 1
+            c.halted = 1
+            c.sig.attn = 1
         elif op == 0xF5:
             c.cf ^= 1
-        elif op == 0xF6 or op == 0xF7:
-            group3(c, w)
+        elif op == 0xF6:
+            group3(c, 0)
+        elif op == 0xF7:
+            group3(c, 1)
         elif op == 0xF8:
             c.cf = 0
         elif op == 0xF9:
@@ -365,24 +586,36 @@ cdef inline void execute(CPU c) noexcept nogil:
         elif op == 0xFB:
             c.iflag = 1
             c.shadow = 1
+            c.sig.attn = 1
         elif op == 0xFC:
             c.df = 0
         elif op == 0xFD:
             c.df = 1
-        elif op == 0xFE or op == 0xFF:
-            group5(c, w)
+        elif op == 0xFE:
+            group5(c, 0)
+        elif op == 0xFF:
+            group5(c, 1)
         elif op == 0x26 or op == 0x2E or op == 0x36 or op == 0x3E:
+            if prefixes == 0:
+                c.insn_ip = c.ip - 1
             c.seg_ovr = (op >> 3) & 3
             prefixes += 1
             if prefixes < 0x10000:
                 continue
         elif op == 0xF2 or op == 0xF3:
+            if prefixes == 0:
+                c.insn_ip = c.ip - 1
             c.rep = REP_NZ if op == 0xF2 else REP_Z
             prefixes += 1
             if prefixes < 0x10000:
                 continue
         elif op == 0xF0 or op == 0xF1:
+            if prefixes == 0:
+                c.insn_ip = c.ip - 1
             prefixes += 1                       # LOCK (F1 is its alias): no effect here
             if prefixes < 0x10000:
                 continue
         break
+    if prefixes:
+        c.seg_ovr = -1
+        c.rep = REP_NONE

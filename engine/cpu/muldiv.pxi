@@ -4,13 +4,13 @@
 # Quirk kept on purpose: a REP/REPNE prefix in front of IMUL or IDIV negates the product or
 # quotient on the 8086 (the microcode reuses the sign latch the prefix sets).
 
-cdef inline void mul_flags(CPU c, int w, uint32_t high_nonzero, uint32_t low) noexcept nogil:
+cdef inline void mul_flags(State* c, int w, uint32_t high_nonzero, uint32_t low) noexcept nogil:
     c.cf = high_nonzero != 0
     c.of = c.cf
     set_szp(c, w, low)
 
 
-cdef inline void op_mul(CPU c, int w, uint16_t src) noexcept nogil:
+cdef inline void op_mul(State* c, int w, uint16_t src) noexcept nogil:
     cdef uint32_t r
     if w:
         r = <uint32_t>c.regs[R_AX] * src
@@ -24,7 +24,7 @@ cdef inline void op_mul(CPU c, int w, uint16_t src) noexcept nogil:
     c.zf = 0
 
 
-cdef inline void op_imul(CPU c, int w, uint16_t src) noexcept nogil:
+cdef inline void op_imul(State* c, int w, uint16_t src) noexcept nogil:
     cdef int32_t r
     if w:
         r = <int32_t><int16_t>c.regs[R_AX] * <int32_t><int16_t>src
@@ -42,7 +42,7 @@ cdef inline void op_imul(CPU c, int w, uint16_t src) noexcept nogil:
     c.zf = 0
 
 
-cdef inline int op_div(CPU c, int w, uint16_t src) noexcept nogil:
+cdef inline int op_div(State* c, int w, uint16_t src) noexcept nogil:
     cdef uint32_t a, q
     if src == 0:
         return 1
@@ -65,7 +65,7 @@ cdef inline int op_div(CPU c, int w, uint16_t src) noexcept nogil:
     return 0
 
 
-cdef inline int op_idiv(CPU c, int w, uint16_t src) noexcept nogil:
+cdef inline int op_idiv(State* c, int w, uint16_t src) noexcept nogil:
     cdef int32_t a, b, q, r
     if w:
         a = <int32_t>((<uint32_t>c.regs[R_DX] << 16) | c.regs[R_AX])
@@ -92,7 +92,7 @@ cdef inline int op_idiv(CPU c, int w, uint16_t src) noexcept nogil:
     return 0
 
 
-cdef inline void op_daa(CPU c) noexcept nogil:
+cdef inline void op_daa(State* c) noexcept nogil:
     cdef uint16_t al = c.regs[R_AX] & 0xFF
     cdef uint16_t old_al = al
     cdef uint8_t old_cf = c.cf
@@ -112,7 +112,7 @@ cdef inline void op_daa(CPU c) noexcept nogil:
     set_szp(c, 0, al)
 
 
-cdef inline void op_das(CPU c) noexcept nogil:
+cdef inline void op_das(State* c) noexcept nogil:
     cdef uint16_t al = c.regs[R_AX] & 0xFF
     cdef uint16_t old_al = al
     cdef uint8_t old_cf = c.cf
@@ -131,7 +131,7 @@ cdef inline void op_das(CPU c) noexcept nogil:
     set_szp(c, 0, al)
 
 
-cdef inline void op_aaa_aas(CPU c, int subtract) noexcept nogil:
+cdef inline void op_aaa_aas(State* c, int subtract) noexcept nogil:
     """AAA/AAS as the 8086 does them: AL and AH adjusted separately (no carry from AL into AH,
     unlike the 286's AX +/- 106h)."""
     cdef uint16_t al = c.regs[R_AX] & 0xFF
@@ -152,7 +152,7 @@ cdef inline void op_aaa_aas(CPU c, int subtract) noexcept nogil:
     c.regs[R_AX] = ((ah & 0xFF) << 8) | (al & 0x0F)
 
 
-cdef inline int op_aam(CPU c, uint8_t base) noexcept nogil:
+cdef inline int op_aam(State* c, uint8_t base) noexcept nogil:
     cdef uint16_t al = c.regs[R_AX] & 0xFF
     if base == 0:
         # The divider aborts after its first step: the flags read as those of a zero result.
@@ -163,7 +163,7 @@ cdef inline int op_aam(CPU c, uint8_t base) noexcept nogil:
     return 0
 
 
-cdef inline void op_aad(CPU c, uint8_t base) noexcept nogil:
+cdef inline void op_aad(State* c, uint8_t base) noexcept nogil:
     cdef uint16_t al = c.regs[R_AX] & 0xFF
     cdef uint16_t ah = c.regs[R_AX] >> 8
     # The 8086 computes AL + AH*base with its adder, so the flags are those of that addition.

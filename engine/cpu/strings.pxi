@@ -7,7 +7,7 @@
 # 8086 returns to the last prefix only and so forgets a segment override in front of REP; we
 # resume correctly, which is what software of the time assumed.)
 
-cdef inline void string_once(CPU c, uint8_t op, int w, uint16_t step) noexcept nogil:
+cdef inline void string_once(State* c, uint8_t op, int w, uint16_t step) noexcept nogil:
     cdef uint16_t a, b
     if op == 0xA4 or op == 0xA5:          # MOVS
         if w:
@@ -47,7 +47,7 @@ cdef inline void string_once(CPU c, uint8_t op, int w, uint16_t step) noexcept n
         c.regs[R_DI] += step
 
 
-cdef inline void string_op(CPU c, uint8_t op) noexcept nogil:
+cdef inline void string_op(State* c, uint8_t op) noexcept nogil:
     cdef int w = op & 1
     cdef uint16_t step = (2 if w else 1)
     cdef int compares = op == 0xA6 or op == 0xA7 or op == 0xAE or op == 0xAF
@@ -64,6 +64,6 @@ cdef inline void string_op(CPU c, uint8_t op) noexcept nogil:
                 return
             if c.rep == REP_NZ and c.zf:
                 return
-        if c.regs[R_CX] != 0 and (c.nmi_pending or (c.intr_line and c.iflag)):
+        if c.regs[R_CX] != 0 and (c.sig.nmi_pending or (c.sig.intr_line and c.iflag)):
             c.ip = c.insn_ip
             return
