@@ -14,7 +14,14 @@ cdef inline uint8_t rb(State* c, uint16_t seg, uint16_t off) noexcept nogil:
 
 
 cdef inline uint16_t rw(State* c, uint16_t seg, uint16_t off) noexcept nogil:
-    return c.m[phys(seg, off)] | (<uint16_t>c.m[phys(seg, <uint16_t>(off + 1))] << 8)
+    cdef uint32_t a = phys(seg, off)
+    cdef uint16_t v
+    if off != 0xFFFF and a != 0xFFFFF:
+        # Neither the offset nor the physical address wraps: one unaligned host load (x86
+        # hosts are little-endian, like the 8086).
+        memcpy(&v, c.m + a, 2)
+        return v
+    return c.m[a] | (<uint16_t>c.m[phys(seg, <uint16_t>(off + 1))] << 8)
 
 
 cdef inline void wb(State* c, uint16_t seg, uint16_t off, uint8_t v) noexcept nogil:
@@ -26,6 +33,12 @@ cdef inline void wb(State* c, uint16_t seg, uint16_t off, uint8_t v) noexcept no
 
 
 cdef inline void ww(State* c, uint16_t seg, uint16_t off, uint16_t v) noexcept nogil:
+    cdef uint32_t a = phys(seg, off)
+    # No wrap, and both bytes outside the write-protected range (a + 1 below its start, or a
+    # at or above its end): one host store.
+    if off != 0xFFFF and a != 0xFFFFF and a + 1 - c.wp_start > c.wp_len:
+        memcpy(c.m + a, &v, 2)
+        return
     wb(c, seg, off, <uint8_t>v)
     wb(c, seg, <uint16_t>(off + 1), <uint8_t>(v >> 8))
 

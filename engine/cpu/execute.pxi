@@ -165,13 +165,11 @@ cdef inline void execute(State* c) noexcept nogil:
     cdef uint16_t v, t, off
     cdef int prefixes = 0
     # Between instructions seg_ovr is -1 and rep REP_NONE; prefixes set them and they are
-    # cleared after the instruction that used them, so an instruction without prefixes pays
-    # for neither. Prefixes are cases of the same switch: they record their effect and fetch
+    # cleared after the instruction (one combined store). Prefixes are cases of the same switch: they record their effect and fetch
     # again. A segment made only of prefixes (hostile code) is cut off after 64 K of them so
     # one step always ends.
     while True:
         op = fetch8(c)
-        w = op & 1
         # One `switch` on the opcode: every arm tests `op` against one constant (Cython turns
         # such a chain into a C switch; a range test anywhere in it would turn it back into
         # if/else). Hot opcode families get one arm per opcode, each calling the inline
@@ -374,9 +372,11 @@ cdef inline void execute(State* c) noexcept nogil:
         elif op == 0x83:
             group1(c, 0x83)
         elif op == 0x84 or op == 0x85:
+            w = op & 1
             decode_modrm(c, &d)
             alu_logic(c, w, get_rm(c, &d, w) & getreg(c, w, d.reg))
         elif op == 0x86 or op == 0x87:
+            w = op & 1
             decode_modrm(c, &d)
             v = get_rm(c, &d, w)
             set_rm(c, &d, w, getreg(c, w, d.reg))
@@ -545,9 +545,11 @@ cdef inline void execute(State* c) noexcept nogil:
         elif op == 0xE3:
             jump_short(c, c.regs[R_CX] == 0)
         elif op == 0xE4 or op == 0xE5:
+            w = op & 1
             v = port_in(c, fetch8(c), 1 + w)
             setreg(c, w, R_AX, v)
         elif op == 0xE6 or op == 0xE7:
+            w = op & 1
             v = fetch8(c)
             port_out(c, v, getreg(c, w, R_AX), 1 + w)
         elif op == 0xE8:
@@ -565,8 +567,10 @@ cdef inline void execute(State* c) noexcept nogil:
         elif op == 0xEB:
             jump_short(c, 1)
         elif op == 0xEC or op == 0xED:
+            w = op & 1
             setreg(c, w, R_AX, port_in(c, c.regs[R_DX], 1 + w))
         elif op == 0xEE or op == 0xEF:
+            w = op & 1
             port_out(c, c.regs[R_DX], getreg(c, w, R_AX), 1 + w)
         elif op == 0xF4:
             c.halted = 1
@@ -616,6 +620,5 @@ cdef inline void execute(State* c) noexcept nogil:
             if prefixes < 0x10000:
                 continue
         break
-    if prefixes:
-        c.seg_ovr = -1
-        c.rep = REP_NONE
+    c.seg_ovr = -1
+    c.rep = REP_NONE
