@@ -160,6 +160,7 @@ cdef inline uint16_t pop(State* c) noexcept nogil:
 
 
 cdef inline uint16_t pack_flags(State* c) noexcept nogil:
+    flush_flags(c)
     # Bits 12-15 and 1 read as 1 on the 8086; bits 3 and 5 as 0.
     return (0xF002 | c.cf | (c.pf << 2) | (c.af << 4) | (c.zf << 6) | (c.sf << 7)
             | (c.tf << 8) | (c.iflag << 9) | (c.df << 10) | (c.of << 11))
@@ -176,6 +177,7 @@ cdef inline void unpack_flags(State* c, uint16_t f) noexcept nogil:
     c.iflag = (f >> 9) & 1
     c.df = (f >> 10) & 1
     c.of = (f >> 11) & 1
+    c.lazy = 0
 
 
 cdef inline void interrupt(State* c, uint8_t vector) noexcept nogil:

@@ -1,11 +1,84 @@
 # Arithmetic and logic with the 8086's flag results. `w` selects the width: 0 byte, 1 word.
-# Flags are computed eagerly into the unpacked flag bytes; parity uses the compiler builtin.
+#
+# Flags are lazy for the common ALU operations: ADD/ADC, SUB/SBB/CMP/NEG, the logic group,
+# INC and DEC record their operands, result and kind (`c.lazy`), and a flag is computed only
+# when something reads it: a conditional jump reads one or two, most results are never read
+# before the next ALU operation replaces them. Every other writer of flags first calls
+# `flush_flags`, which turns the record into the unpacked flag bytes (`c.lazy` = 0), and then
+# works on the bytes as before; so every flag still comes out of the same formula.
 
 cdef extern from *:
     int __builtin_parity(unsigned int) nogil
 
+cdef enum:
+    LZ_ADD = 1 << 1      # kinds are shifted left by one; bit 0 is the width
+    LZ_SUB = 2 << 1
+    LZ_LOGIC = 3 << 1
+    LZ_INC = 4 << 1      # INC/DEC keep CF: it stays in the flag byte
+    LZ_DEC = 5 << 1
+
+
+cdef inline uint8_t lazy_cf(State* c) noexcept nogil:
+    cdef int k = c.lazy & ~1
+    if k == LZ_ADD or k == LZ_SUB:
+        return (c.lz_r >> (16 if c.lazy & 1 else 8)) & 1
+    if k == LZ_LOGIC:
+        return 0
+    return c.cf
+
+
+cdef inline uint8_t lazy_zf(State* c) noexcept nogil:
+    if c.lazy:
+        return (c.lz_r & (0xFFFF if c.lazy & 1 else 0xFF)) == 0
+    return c.zf
+
+
+cdef inline uint8_t lazy_sf(State* c) noexcept nogil:
+    if c.lazy:
+        return (c.lz_r >> (15 if c.lazy & 1 else 7)) & 1
+    return c.sf
+
+
+cdef inline uint8_t lazy_pf(State* c) noexcept nogil:
+    if c.lazy:
+        return not __builtin_parity(c.lz_r & 0xFF)
+    return c.pf
+
+
+cdef inline uint8_t lazy_af(State* c) noexcept nogil:
+    if c.lazy == 0:
+        return c.af
+    if (c.lazy & ~1) == LZ_LOGIC:
+        return 0
+    return ((c.lz_a ^ c.lz_b ^ c.lz_r) >> 4) & 1
+
+
+cdef inline uint8_t lazy_of(State* c) noexcept nogil:
+    cdef int k = c.lazy & ~1
+    cdef uint32_t top = 0x8000 if c.lazy & 1 else 0x80
+    if k == 0:
+        return c.of
+    if k == LZ_ADD or k == LZ_INC:
+        return ((c.lz_r ^ c.lz_a) & (c.lz_r ^ c.lz_b) & top) != 0
+    if k == LZ_SUB or k == LZ_DEC:
+        return ((c.lz_a ^ c.lz_b) & (c.lz_a ^ c.lz_r) & top) != 0
+    return 0
+
+
+cdef inline void flush_flags(State* c) noexcept nogil:
+    """Make the flag bytes current (before code that reads or sets them directly)."""
+    if c.lazy:
+        c.cf = lazy_cf(c)
+        c.pf = lazy_pf(c)
+        c.af = lazy_af(c)
+        c.zf = lazy_zf(c)
+        c.sf = lazy_sf(c)
+        c.of = lazy_of(c)
+        c.lazy = 0
+
 
 cdef inline void set_szp(State* c, int w, uint32_t r) noexcept nogil:
+    """SF ZF PF of a result, into the flag bytes (callers have flushed)."""
     if w:
         r &= 0xFFFF
         c.sf = (r >> 15) & 1
@@ -18,29 +91,25 @@ cdef inline void set_szp(State* c, int w, uint32_t r) noexcept nogil:
 
 cdef inline uint16_t alu_add(State* c, int w, uint32_t a, uint32_t b, uint32_t carry) noexcept nogil:
     cdef uint32_t r = a + b + carry
-    cdef uint32_t top = 0x8000 if w else 0x80
-    c.cf = (r >> (16 if w else 8)) & 1
-    c.af = ((a ^ b ^ r) >> 4) & 1
-    c.of = ((r ^ a) & (r ^ b) & top) != 0
-    set_szp(c, w, r)
+    c.lz_a = a
+    c.lz_b = b
+    c.lz_r = r
+    c.lazy = LZ_ADD | w
     return <uint16_t>(r & (0xFFFF if w else 0xFF))
 
 
 cdef inline uint16_t alu_sub(State* c, int w, uint32_t a, uint32_t b, uint32_t borrow) noexcept nogil:
     cdef uint32_t r = a - b - borrow
-    cdef uint32_t top = 0x8000 if w else 0x80
-    c.cf = (r >> (16 if w else 8)) & 1
-    c.af = ((a ^ b ^ r) >> 4) & 1
-    c.of = ((a ^ b) & (a ^ r) & top) != 0
-    set_szp(c, w, r)
+    c.lz_a = a
+    c.lz_b = b
+    c.lz_r = r
+    c.lazy = LZ_SUB | w
     return <uint16_t>(r & (0xFFFF if w else 0xFF))
 
 
 cdef inline uint16_t alu_logic(State* c, int w, uint32_t r) noexcept nogil:
-    c.cf = 0
-    c.of = 0
-    c.af = 0
-    set_szp(c, w, r)
+    c.lz_r = r
+    c.lazy = LZ_LOGIC | w
     return <uint16_t>r
 
 
@@ -51,9 +120,9 @@ cdef inline uint16_t alu(State* c, int op, int w, uint16_t a, uint16_t b) noexce
     elif op == 1:
         return alu_logic(c, w, a | b)
     elif op == 2:
-        return alu_add(c, w, a, b, c.cf)
+        return alu_add(c, w, a, b, lazy_cf(c))
     elif op == 3:
-        return alu_sub(c, w, a, b, c.cf)
+        return alu_sub(c, w, a, b, lazy_cf(c))
     elif op == 4:
         return alu_logic(c, w, a & b)
     elif op == 5:
@@ -65,17 +134,21 @@ cdef inline uint16_t alu(State* c, int op, int w, uint16_t a, uint16_t b) noexce
 
 
 cdef inline uint16_t alu_inc(State* c, int w, uint16_t a) noexcept nogil:
-    cdef uint8_t cf = c.cf
-    cdef uint16_t r = alu_add(c, w, a, 1, 0)
-    c.cf = cf
-    return r
+    c.cf = lazy_cf(c)
+    c.lz_a = a
+    c.lz_b = 1
+    c.lz_r = <uint32_t>a + 1
+    c.lazy = LZ_INC | w
+    return <uint16_t>((a + 1) & (0xFFFF if w else 0xFF))
 
 
 cdef inline uint16_t alu_dec(State* c, int w, uint16_t a) noexcept nogil:
-    cdef uint8_t cf = c.cf
-    cdef uint16_t r = alu_sub(c, w, a, 1, 0)
-    c.cf = cf
-    return r
+    c.cf = lazy_cf(c)
+    c.lz_a = a
+    c.lz_b = 1
+    c.lz_r = <uint32_t>a - 1
+    c.lazy = LZ_DEC | w
+    return <uint16_t>((a - 1) & (0xFFFF if w else 0xFF))
 
 
 cdef inline uint16_t alu_shift(State* c, int op, int w, uint16_t v, uint32_t count) noexcept nogil:
@@ -89,6 +162,7 @@ cdef inline uint16_t alu_shift(State* c, int op, int w, uint16_t v, uint32_t cou
     cdef uint32_t old, bit
     if count == 0:
         return v
+    flush_flags(c)
     if op == 6:
         # SETMO/SETMOC (undocumented): the result is all ones.
         r = mask

@@ -47,6 +47,10 @@ cdef struct State:
     uint16_t ip
     # Flags live unpacked: ALU code sets them without shifting or masking a word.
     uint8_t cf, pf, af, zf, sf, tf, iflag, df, of
+    # Lazy flags (see alu.pxi): when `lazy` is non-zero, CF PF AF ZF SF OF are those of the
+    # recorded operation on lz_a, lz_b giving lz_r, not the bytes above (CF is, after INC/DEC).
+    uint8_t lazy
+    uint32_t lz_a, lz_b, lz_r
     uint8_t shadow, halted
     uint8_t* m
     uint32_t wp_start, wp_len

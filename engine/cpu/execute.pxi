@@ -7,21 +7,21 @@ cdef inline int condition(State* c, int cc) noexcept nogil:
     cdef int r
     cdef int k = cc >> 1
     if k == 0:
-        r = c.of
+        r = lazy_of(c)
     elif k == 1:
-        r = c.cf
+        r = lazy_cf(c)
     elif k == 2:
-        r = c.zf
+        r = lazy_zf(c)
     elif k == 3:
-        r = c.cf | c.zf
+        r = lazy_cf(c) | lazy_zf(c)
     elif k == 4:
-        r = c.sf
+        r = lazy_sf(c)
     elif k == 5:
-        r = c.pf
+        r = lazy_pf(c)
     elif k == 6:
-        r = c.sf != c.of
+        r = lazy_sf(c) != lazy_of(c)
     else:
-        r = c.zf | (c.sf != c.of)
+        r = lazy_zf(c) | (lazy_sf(c) != lazy_of(c))
     return r ^ (cc & 1)
 
 
@@ -433,6 +433,7 @@ cdef inline void execute(State* c) noexcept nogil:
             unpack_flags(c, pop(c))
         elif op == 0x9E:
             v = c.regs[R_AX] >> 8
+            flush_flags(c)                 # SAHF leaves OF
             c.cf = v & 1
             c.pf = (v >> 2) & 1
             c.af = (v >> 4) & 1
@@ -508,7 +509,7 @@ cdef inline void execute(State* c) noexcept nogil:
         elif op == 0xCD:
             interrupt(c, fetch8(c))
         elif op == 0xCE:
-            if c.of:
+            if lazy_of(c):
                 interrupt(c, 4)
         elif op == 0xCF:
             c.ip = pop(c)
@@ -528,17 +529,17 @@ cdef inline void execute(State* c) noexcept nogil:
         elif op == 0xD5:
             op_aad(c, fetch8(c))
         elif op == 0xD6:
-            setr8(c, 0, 0xFF if c.cf else 0)     # SALC (undocumented)
+            setr8(c, 0, 0xFF if lazy_cf(c) else 0)     # SALC (undocumented)
         elif op == 0xD7:
             setr8(c, 0, rb(c, data_seg(c), <uint16_t>(c.regs[R_BX] + (c.regs[R_AX] & 0xFF))))
         elif op in (0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF):
             decode_modrm(c, &d)                       # ESC: no coprocessor; only the operand is decoded
         elif op == 0xE0:
             c.regs[R_CX] -= 1
-            jump_short(c, c.regs[R_CX] != 0 and not c.zf)
+            jump_short(c, c.regs[R_CX] != 0 and not lazy_zf(c))
         elif op == 0xE1:
             c.regs[R_CX] -= 1
-            jump_short(c, c.regs[R_CX] != 0 and c.zf)
+            jump_short(c, c.regs[R_CX] != 0 and lazy_zf(c))
         elif op == 0xE2:
             c.regs[R_CX] -= 1
             jump_short(c, c.regs[R_CX] != 0)
@@ -576,14 +577,17 @@ cdef inline void execute(State* c) noexcept nogil:
             c.halted = 1
             c.sig.attn = 1
         elif op == 0xF5:
+            flush_flags(c)
             c.cf ^= 1
         elif op == 0xF6:
             group3(c, 0)
         elif op == 0xF7:
             group3(c, 1)
         elif op == 0xF8:
+            flush_flags(c)
             c.cf = 0
         elif op == 0xF9:
+            flush_flags(c)
             c.cf = 1
         elif op == 0xFA:
             c.iflag = 0

@@ -12,6 +12,7 @@ cdef inline void mul_flags(State* c, int w, uint32_t high_nonzero, uint32_t low)
 
 cdef inline void op_mul(State* c, int w, uint16_t src) noexcept nogil:
     cdef uint32_t r
+    flush_flags(c)
     if w:
         r = <uint32_t>c.regs[R_AX] * src
         c.regs[R_AX] = <uint16_t>r
@@ -26,6 +27,7 @@ cdef inline void op_mul(State* c, int w, uint16_t src) noexcept nogil:
 
 cdef inline void op_imul(State* c, int w, uint16_t src) noexcept nogil:
     cdef int32_t r
+    flush_flags(c)
     if w:
         r = <int32_t><int16_t>c.regs[R_AX] * <int32_t><int16_t>src
         if c.rep != REP_NONE:
@@ -93,6 +95,7 @@ cdef inline int op_idiv(State* c, int w, uint16_t src) noexcept nogil:
 
 
 cdef inline void op_daa(State* c) noexcept nogil:
+    flush_flags(c)
     cdef uint16_t al = c.regs[R_AX] & 0xFF
     cdef uint16_t old_al = al
     cdef uint8_t old_cf = c.cf
@@ -113,6 +116,7 @@ cdef inline void op_daa(State* c) noexcept nogil:
 
 
 cdef inline void op_das(State* c) noexcept nogil:
+    flush_flags(c)
     cdef uint16_t al = c.regs[R_AX] & 0xFF
     cdef uint16_t old_al = al
     cdef uint8_t old_cf = c.cf
@@ -134,6 +138,7 @@ cdef inline void op_das(State* c) noexcept nogil:
 cdef inline void op_aaa_aas(State* c, int subtract) noexcept nogil:
     """AAA/AAS as the 8086 does them: AL and AH adjusted separately (no carry from AL into AH,
     unlike the 286's AX +/- 106h)."""
+    flush_flags(c)
     cdef uint16_t al = c.regs[R_AX] & 0xFF
     cdef uint16_t ah = c.regs[R_AX] >> 8
     if (al & 0x0F) > 9 or c.af:
@@ -153,6 +158,7 @@ cdef inline void op_aaa_aas(State* c, int subtract) noexcept nogil:
 
 
 cdef inline int op_aam(State* c, uint8_t base) noexcept nogil:
+    flush_flags(c)
     cdef uint16_t al = c.regs[R_AX] & 0xFF
     if base == 0:
         # The divider aborts after its first step: the flags read as those of a zero result.

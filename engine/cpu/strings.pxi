@@ -60,9 +60,9 @@ cdef inline void string_op(State* c, uint8_t op) noexcept nogil:
         string_once(c, op, w, step)
         c.regs[R_CX] -= 1
         if compares:
-            if c.rep == REP_Z and not c.zf:
+            if c.rep == REP_Z and not lazy_zf(c):
                 return
-            if c.rep == REP_NZ and c.zf:
+            if c.rep == REP_NZ and lazy_zf(c):
                 return
         if c.regs[R_CX] != 0 and (c.sig.nmi_pending or (c.sig.intr_line and c.iflag)):
             c.ip = c.insn_ip
