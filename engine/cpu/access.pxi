@@ -85,9 +85,15 @@ cdef inline void setreg(State* c, int w, int i, uint16_t v) noexcept nogil:
 
 cdef inline uint16_t data_seg(State* c) noexcept nogil:
     """DS unless a segment-override prefix names another one."""
-    if c.seg_ovr >= 0:
-        return c.sregs[c.seg_ovr]
-    return c.sregs[S_DS]
+    return c.sregs[c.segmap[S_DS]]
+
+
+cdef inline void reset_prefixes(State* c) noexcept nogil:
+    c.segmap[0] = S_ES
+    c.segmap[1] = S_CS
+    c.segmap[2] = S_SS
+    c.segmap[3] = S_DS
+    c.rep = REP_NONE
 
 
 # Effective-address tables, indexed by the r/m field: base register, index register (8 is the
@@ -125,9 +131,7 @@ cdef inline void decode_modrm(State* c, ModRM* d) noexcept nogil:
             off += <uint16_t><int16_t><int8_t>fetch8(c)
         elif d.mod == 2:
             off += fetch16(c)
-    if c.seg_ovr >= 0:
-        seg = c.seg_ovr
-    d.ea_seg = c.sregs[seg]
+    d.ea_seg = c.sregs[c.segmap[seg]]
     d.ea_off = off
 
 

@@ -16,6 +16,7 @@ cdef enum:
     LZ_LOGIC = 3 << 1
     LZ_INC = 4 << 1      # INC/DEC keep CF: it stays in the flag byte
     LZ_DEC = 5 << 1
+    LZ_SHIFT = 6 << 1    # shifts: CF AF OF are in the flag bytes, SF ZF PF from the result
 
 
 cdef inline uint8_t lazy_cf(State* c) noexcept nogil:
@@ -46,9 +47,10 @@ cdef inline uint8_t lazy_pf(State* c) noexcept nogil:
 
 
 cdef inline uint8_t lazy_af(State* c) noexcept nogil:
-    if c.lazy == 0:
+    cdef int k = c.lazy & ~1
+    if k == 0 or k == LZ_SHIFT:
         return c.af
-    if (c.lazy & ~1) == LZ_LOGIC:
+    if k == LZ_LOGIC:
         return 0
     return ((c.lz_a ^ c.lz_b ^ c.lz_r) >> 4) & 1
 
@@ -56,7 +58,7 @@ cdef inline uint8_t lazy_af(State* c) noexcept nogil:
 cdef inline uint8_t lazy_of(State* c) noexcept nogil:
     cdef int k = c.lazy & ~1
     cdef uint32_t top = 0x8000 if c.lazy & 1 else 0x80
-    if k == 0:
+    if k == 0 or k == LZ_SHIFT:
         return c.of
     if k == LZ_ADD or k == LZ_INC:
         return ((c.lz_r ^ c.lz_a) & (c.lz_r ^ c.lz_b) & top) != 0
@@ -162,14 +164,16 @@ cdef inline uint16_t alu_shift(State* c, int op, int w, uint16_t v, uint32_t cou
     cdef uint32_t old, bit
     if count == 0:
         return v
-    flush_flags(c)
+    if op < 4:
+        flush_flags(c)          # rotates set only CF and OF (and RCL/RCR read CF)
     if op == 6:
         # SETMO/SETMOC (undocumented): the result is all ones.
         r = mask
         c.cf = 0
         c.of = 0
         c.af = 0
-        set_szp(c, w, r)
+        c.lz_r = r
+        c.lazy = LZ_SHIFT | w
         return <uint16_t>r
     while count:
         count -= 1
@@ -210,5 +214,6 @@ cdef inline uint16_t alu_shift(State* c, int op, int w, uint16_t v, uint32_t cou
             c.of = 0
             c.af = 0
     if op >= 4:
-        set_szp(c, w, r)
+        c.lz_r = r
+        c.lazy = LZ_SHIFT | w
     return <uint16_t>r

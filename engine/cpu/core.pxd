@@ -56,7 +56,9 @@ cdef struct State:
     uint32_t wp_start, wp_len
     # Prefix latches of the current instruction.
     uint16_t insn_ip          # IP of the first prefix byte: where a REP resumes
-    int seg_ovr               # -1 or the overriding segment
+    # The segment register used where the instruction's default is ES CS SS DS: the identity
+    # unless a segment-override prefix maps SS and DS (the overridable defaults) to another.
+    uint8_t segmap[4]
     int rep
     Signals* sig
     State* home               # the CPU object's own copy (the loop runs on a local one)

@@ -65,7 +65,7 @@ cdef class CPU:
         self.sig.attn = 1
         self.s.shadow = 0
         self.s.halted = 0
-        self.s.seg_ovr = -1
+        reset_prefixes(&self.s)
         self.s.rep = REP_NONE
         self.icount = 0
 

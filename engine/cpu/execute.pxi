@@ -606,7 +606,8 @@ cdef inline void execute(State* c) noexcept nogil:
         elif op == 0x26 or op == 0x2E or op == 0x36 or op == 0x3E:
             if prefixes == 0:
                 c.insn_ip = c.ip - 1
-            c.seg_ovr = (op >> 3) & 3
+            c.segmap[S_SS] = (op >> 3) & 3
+            c.segmap[S_DS] = (op >> 3) & 3
             prefixes += 1
             if prefixes < 0x10000:
                 continue
@@ -624,5 +625,4 @@ cdef inline void execute(State* c) noexcept nogil:
             if prefixes < 0x10000:
                 continue
         break
-    c.seg_ovr = -1
-    c.rep = REP_NONE
+    reset_prefixes(c)
