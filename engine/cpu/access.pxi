@@ -43,14 +43,24 @@ cdef inline void ww(State* c, uint16_t seg, uint16_t off, uint16_t v) noexcept n
     wb(c, seg, <uint16_t>(off + 1), <uint8_t>(v >> 8))
 
 
+cdef inline void set_cs(State* c, uint16_t v) noexcept nogil:
+    c.sregs[S_CS] = v
+    c.csb = <uint32_t>v << 4
+
+
 cdef inline uint8_t fetch8(State* c) noexcept nogil:
-    cdef uint8_t v = c.m[phys(c.sregs[S_CS], c.ip)]
+    cdef uint8_t v = c.m[(c.csb + c.ip) & 0xFFFFF]
     c.ip += 1
     return v
 
 
 cdef inline uint16_t fetch16(State* c) noexcept nogil:
-    cdef uint16_t v = rw(c, c.sregs[S_CS], c.ip)
+    cdef uint32_t a = (c.csb + c.ip) & 0xFFFFF
+    cdef uint16_t v
+    if c.ip != 0xFFFF and a != 0xFFFFF:
+        memcpy(&v, c.m + a, 2)
+    else:
+        v = c.m[a] | (<uint16_t>c.m[(c.csb + <uint16_t>(c.ip + 1)) & 0xFFFFF] << 8)
     c.ip += 2
     return v
 
@@ -191,7 +201,7 @@ cdef inline void interrupt(State* c, uint8_t vector) noexcept nogil:
     push(c, c.sregs[S_CS])
     push(c, c.ip)
     c.ip = rw(c, 0, <uint16_t>(vector * 4))
-    c.sregs[S_CS] = rw(c, 0, <uint16_t>(vector * 4 + 2))
+    set_cs(c, rw(c, 0, <uint16_t>(vector * 4 + 2)))
 
 
 # Port I/O leaves the loop for Python. The loop's registers are copied to the CPU object first

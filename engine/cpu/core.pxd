@@ -45,6 +45,7 @@ cdef struct State:
     uint16_t regs[9]
     uint16_t sregs[4]
     uint16_t ip
+    uint32_t csb              # CS << 4, kept with CS (set_cs): instruction fetch adds it to IP
     # Flags live unpacked: ALU code sets them without shifting or masking a word.
     uint8_t cf, pf, af, zf, sf, tf, iflag, df, of
     # Lazy flags (see alu.pxi): when `lazy` is non-zero, CF PF AF ZF SF OF are those of the

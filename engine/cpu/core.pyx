@@ -57,6 +57,7 @@ cdef class CPU:
             self.s.regs[i] = 0
         for i in range(4):
             self.s.sregs[i] = 0
+        set_cs(&self.s, 0)
         self.s.ip = 0
         unpack_flags(&self.s, 0)
         self.sig.intr_line = 0
@@ -83,6 +84,7 @@ cdef class CPU:
             self.s.regs[REG_NAMES[name]] = value
         elif name in SREG_NAMES:
             self.s.sregs[SREG_NAMES[name]] = value
+            set_cs(&self.s, self.s.sregs[S_CS])
         elif name == "ip":
             self.s.ip = value
         elif name == "flags":
@@ -161,7 +163,7 @@ cdef class CPU:
     def reset(self):
         """The 8086 reset state: CS=FFFF, IP=0, flags clear, other registers zero."""
         self._reset_regs()
-        self.s.sregs[S_CS] = 0xFFFF
+        set_cs(&self.s, 0xFFFF)
 
     def get_state(self):
         state = {name: self.get_reg(name) for name in _STATE_REGS}
@@ -187,8 +189,8 @@ cdef class CPU:
         cdef State st = self.s
         cdef State* c = &st
         cdef Signals* sig = &self.sig
-        cdef long done = 0
-        while done < n:
+        cdef long left = n          # counting down: one decrement and test per instruction
+        while left > 0:
             # One test on the common path: `attn` is clear unless something below may apply.
             if sig.attn:
                 if sig.stop_req:
@@ -209,7 +211,7 @@ cdef class CPU:
                 if c.tf:
                     # Single step: the trap follows the instruction unless it opened a shadow.
                     execute(c)
-                    done += 1
+                    left -= 1
                     if not c.shadow:
                         interrupt(c, 1)
                     continue
@@ -220,10 +222,10 @@ cdef class CPU:
                 if sig.stop_req:
                     sig.attn = 1
             execute(c)
-            done += 1
+            left -= 1
         self.s = st
-        self.icount += done
-        return done
+        self.icount += n - left
+        return n - left
 
     cdef uint8_t acknowledge(self) noexcept nogil:
         cdef int vector = 8

@@ -86,7 +86,7 @@ cdef inline void group5(State* c, int w) noexcept nogil:
         if d.reg == 3:
             push(c, c.sregs[S_CS])
             push(c, c.ip)
-        c.sregs[S_CS] = seg
+        set_cs(c, seg)
         c.ip = v
     else:
         v = get_rm(c, &d, w)
@@ -276,6 +276,7 @@ cdef inline void execute(State* c) noexcept nogil:
         elif op == 0x07 or op == 0x0F or op == 0x1F:
             # 0F is POP CS on the 8086.
             c.sregs[op >> 3] = pop(c)
+            set_cs(c, c.sregs[S_CS])
         elif op == 0x17:
             c.sregs[S_SS] = pop(c)
             c.shadow = 1
@@ -403,6 +404,7 @@ cdef inline void execute(State* c) noexcept nogil:
         elif op == 0x8E:
             decode_modrm(c, &d)
             c.sregs[d.reg & 3] = get_rm(c, &d, 1)
+            set_cs(c, c.sregs[S_CS])               # MOV CS (8086 only) moves CS too
             if (d.reg & 3) == S_SS:
                 c.shadow = 1
                 c.sig.attn = 1
@@ -423,7 +425,7 @@ cdef inline void execute(State* c) noexcept nogil:
             v = fetch16(c)
             push(c, c.sregs[S_CS])
             push(c, c.ip)
-            c.sregs[S_CS] = v
+            set_cs(c, v)
             c.ip = off
         elif op == 0x9B:
             pass                       # WAIT: the TEST pin is always active
@@ -499,11 +501,11 @@ cdef inline void execute(State* c) noexcept nogil:
         elif op == 0xC8 or op == 0xCA:
             off = fetch16(c)
             c.ip = pop(c)
-            c.sregs[S_CS] = pop(c)
+            set_cs(c, pop(c))
             c.regs[R_SP] += off
         elif op == 0xC9 or op == 0xCB:
             c.ip = pop(c)
-            c.sregs[S_CS] = pop(c)
+            set_cs(c, pop(c))
         elif op == 0xCC:
             interrupt(c, 3)
         elif op == 0xCD:
@@ -513,7 +515,7 @@ cdef inline void execute(State* c) noexcept nogil:
                 interrupt(c, 4)
         elif op == 0xCF:
             c.ip = pop(c)
-            c.sregs[S_CS] = pop(c)
+            set_cs(c, pop(c))
             unpack_flags(c, pop(c))
         elif op == 0xD0:
             group2(c, 0xD0)
@@ -563,7 +565,7 @@ cdef inline void execute(State* c) noexcept nogil:
         elif op == 0xEA:
             off = fetch16(c)
             v = fetch16(c)
-            c.sregs[S_CS] = v
+            set_cs(c, v)
             c.ip = off
         elif op == 0xEB:
             jump_short(c, 1)
