@@ -1,9 +1,11 @@
 # Arithmetic and logic with the 8086's flag results. `w` selects the width: 0 byte, 1 word.
 #
 # Flags are lazy for the common ALU operations: ADD/ADC, SUB/SBB/CMP/NEG, the logic group,
-# INC and DEC record their operands, result and kind (`c.lazy`), and a flag is computed only
-# when something reads it: a conditional jump reads one or two, most results are never read
-# before the next ALU operation replaces them. Every other writer of flags first calls
+# INC, DEC and the shifts record their operands, result and kind (`c.lazy`), and a flag is
+# computed only when something reads it: a conditional jump reads one or two, most results
+# are never read before the next ALU operation replaces them. CF is the exception: it costs
+# one shift to set and is read often (ADC/SBB, INC/DEC keep it, JB/JA), so it is always in
+# its byte. Every other writer of flags first calls
 # `flush_flags`, which turns the record into the unpacked flag bytes (`c.lazy` = 0), and then
 # works on the bytes as before; so every flag still comes out of the same formula.
 
@@ -14,18 +16,9 @@ cdef enum:
     LZ_ADD = 1 << 1      # kinds are shifted left by one; bit 0 is the width
     LZ_SUB = 2 << 1
     LZ_LOGIC = 3 << 1
-    LZ_INC = 4 << 1      # INC/DEC keep CF: it stays in the flag byte
+    LZ_INC = 4 << 1
     LZ_DEC = 5 << 1
     LZ_SHIFT = 6 << 1    # shifts: CF AF OF are in the flag bytes, SF ZF PF from the result
-
-
-cdef inline uint8_t lazy_cf(State* c) noexcept nogil:
-    cdef int k = c.lazy & ~1
-    if k == LZ_ADD or k == LZ_SUB:
-        return (c.lz_r >> (16 if c.lazy & 1 else 8)) & 1
-    if k == LZ_LOGIC:
-        return 0
-    return c.cf
 
 
 cdef inline uint8_t lazy_zf(State* c) noexcept nogil:
@@ -70,7 +63,6 @@ cdef inline uint8_t lazy_of(State* c) noexcept nogil:
 cdef inline void flush_flags(State* c) noexcept nogil:
     """Make the flag bytes current (before code that reads or sets them directly)."""
     if c.lazy:
-        c.cf = lazy_cf(c)
         c.pf = lazy_pf(c)
         c.af = lazy_af(c)
         c.zf = lazy_zf(c)
@@ -93,6 +85,7 @@ cdef inline void set_szp(State* c, int w, uint32_t r) noexcept nogil:
 
 cdef inline uint16_t alu_add(State* c, int w, uint32_t a, uint32_t b, uint32_t carry) noexcept nogil:
     cdef uint32_t r = a + b + carry
+    c.cf = (r >> (16 if w else 8)) & 1
     c.lz_a = a
     c.lz_b = b
     c.lz_r = r
@@ -102,6 +95,7 @@ cdef inline uint16_t alu_add(State* c, int w, uint32_t a, uint32_t b, uint32_t c
 
 cdef inline uint16_t alu_sub(State* c, int w, uint32_t a, uint32_t b, uint32_t borrow) noexcept nogil:
     cdef uint32_t r = a - b - borrow
+    c.cf = (r >> (16 if w else 8)) & 1
     c.lz_a = a
     c.lz_b = b
     c.lz_r = r
@@ -110,6 +104,7 @@ cdef inline uint16_t alu_sub(State* c, int w, uint32_t a, uint32_t b, uint32_t b
 
 
 cdef inline uint16_t alu_logic(State* c, int w, uint32_t r) noexcept nogil:
+    c.cf = 0
     c.lz_r = r
     c.lazy = LZ_LOGIC | w
     return <uint16_t>r
@@ -122,9 +117,9 @@ cdef inline uint16_t alu(State* c, int op, int w, uint16_t a, uint16_t b) noexce
     elif op == 1:
         return alu_logic(c, w, a | b)
     elif op == 2:
-        return alu_add(c, w, a, b, lazy_cf(c))
+        return alu_add(c, w, a, b, c.cf)
     elif op == 3:
-        return alu_sub(c, w, a, b, lazy_cf(c))
+        return alu_sub(c, w, a, b, c.cf)
     elif op == 4:
         return alu_logic(c, w, a & b)
     elif op == 5:
@@ -136,7 +131,6 @@ cdef inline uint16_t alu(State* c, int op, int w, uint16_t a, uint16_t b) noexce
 
 
 cdef inline uint16_t alu_inc(State* c, int w, uint16_t a) noexcept nogil:
-    c.cf = lazy_cf(c)
     c.lz_a = a
     c.lz_b = 1
     c.lz_r = <uint32_t>a + 1
@@ -145,7 +139,6 @@ cdef inline uint16_t alu_inc(State* c, int w, uint16_t a) noexcept nogil:
 
 
 cdef inline uint16_t alu_dec(State* c, int w, uint16_t a) noexcept nogil:
-    c.cf = lazy_cf(c)
     c.lz_a = a
     c.lz_b = 1
     c.lz_r = <uint32_t>a - 1

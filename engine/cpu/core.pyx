@@ -12,7 +12,7 @@ them into the loop.
 """
 
 cimport cython
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memmove, memset
 from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 cdef extern from *:

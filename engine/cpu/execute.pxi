@@ -9,11 +9,11 @@ cdef inline int condition(State* c, int cc) noexcept nogil:
     if k == 0:
         r = lazy_of(c)
     elif k == 1:
-        r = lazy_cf(c)
+        r = c.cf
     elif k == 2:
         r = lazy_zf(c)
     elif k == 3:
-        r = lazy_cf(c) | lazy_zf(c)
+        r = c.cf | lazy_zf(c)
     elif k == 4:
         r = lazy_sf(c)
     elif k == 5:
@@ -531,7 +531,7 @@ cdef inline void execute(State* c) noexcept nogil:
         elif op == 0xD5:
             op_aad(c, fetch8(c))
         elif op == 0xD6:
-            setr8(c, 0, 0xFF if lazy_cf(c) else 0)     # SALC (undocumented)
+            setr8(c, 0, 0xFF if c.cf else 0)     # SALC (undocumented)
         elif op == 0xD7:
             setr8(c, 0, rb(c, data_seg(c), <uint16_t>(c.regs[R_BX] + (c.regs[R_AX] & 0xFF))))
         elif op in (0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF):

@@ -47,6 +47,42 @@ cdef inline void string_once(State* c, uint8_t op, int w, uint16_t step) noexcep
         c.regs[R_DI] += step
 
 
+cdef inline int rep_block(State* c, uint8_t op, int w) noexcept nogil:
+    """REP MOVS / REP STOS going up, done as one host copy or fill when that is exactly what
+    the iterations would do: no offset or address wraps, no ROM in the destination, a MOVS
+    source that the copy cannot overwrite before reading it (the fill idiom, destination one
+    byte above the source, must repeat byte by byte), and no interrupt waiting (which would be
+    taken between iterations). Returns 0 to leave it to the loop."""
+    cdef uint32_t n = c.regs[R_CX]
+    cdef uint32_t size = n << w
+    cdef uint32_t di = c.regs[R_DI]
+    cdef uint32_t si = c.regs[R_SI]
+    cdef uint32_t dst, src, i
+    cdef uint16_t v
+    if c.sig.nmi_pending or (c.sig.intr_line and c.iflag):
+        return 0
+    dst = phys(c.sregs[S_ES], <uint16_t>di)
+    if di + size > 0x10000 or dst + size > MEM_SIZE:
+        return 0
+    if dst + size > c.wp_start and dst < c.wp_start + c.wp_len:
+        return 0
+    if op == 0xA4 or op == 0xA5:
+        src = phys(data_seg(c), <uint16_t>si)
+        if si + size > 0x10000 or src + size > MEM_SIZE or (src < dst < src + size):
+            return 0
+        memmove(c.m + dst, c.m + src, size)
+        c.regs[R_SI] = <uint16_t>(si + size)
+    elif w:
+        v = c.regs[R_AX]
+        for i in range(n):
+            memcpy(c.m + dst + 2 * i, &v, 2)
+    else:
+        memset(c.m + dst, <uint8_t>c.regs[R_AX], size)
+    c.regs[R_DI] = <uint16_t>(di + size)
+    c.regs[R_CX] = 0
+    return 1
+
+
 cdef inline void string_op(State* c, uint8_t op) noexcept nogil:
     cdef int w = op & 1
     cdef uint16_t step = (2 if w else 1)
@@ -55,6 +91,8 @@ cdef inline void string_op(State* c, uint8_t op) noexcept nogil:
         step = <uint16_t>(-step)
     if c.rep == REP_NONE:
         string_once(c, op, w, step)
+        return
+    if (op == 0xA4 or op == 0xA5 or op == 0xAA or op == 0xAB) and not c.df and rep_block(c, op, w):
         return
     while c.regs[R_CX] != 0:
         string_once(c, op, w, step)
