@@ -32,7 +32,6 @@ def _extensions() -> list[Extension]:
         rel = pyx.relative_to(HERE)
         name = ".".join(rel.with_suffix("").parts)
         cflags = ["-O0", "-g"] if DEBUG else ["-O3", *INLINE_FLAGS]
-        cflags += os.environ.get("XTBOX_EXTRA_CFLAGS", "").split()
         ldflags = []
         if SANITIZE:
             cflags += ["-fsanitize=address,undefined", "-fno-omit-frame-pointer"]
