@@ -53,6 +53,7 @@ cdef struct State:
     uint8_t lazy
     uint32_t lz_a, lz_b, lz_r
     uint8_t shadow, halted
+    uint8_t trap              # a single-step trap armed for the end of this instruction
     uint8_t* m
     uint32_t wp_start, wp_len
     # Prefix latches of the current instruction.

@@ -66,6 +66,7 @@ cdef class CPU:
         self.sig.attn = 1
         self.s.shadow = 0
         self.s.halted = 0
+        self.s.trap = 0
         reset_prefixes(&self.s)
         self.s.rep = REP_NONE
         self.icount = 0
@@ -193,6 +194,11 @@ cdef class CPU:
         while left > 0:
             # One test on the common path: `attn` is clear unless something below may apply.
             if sig.attn:
+                if c.trap:
+                    # Single step: the trap follows the instruction unless it opened a shadow.
+                    c.trap = 0
+                    if not c.shadow:
+                        interrupt(c, 1)
                 if sig.stop_req:
                     sig.stop_req = 0
                     break
@@ -209,20 +215,23 @@ cdef class CPU:
                 if c.halted:
                     break
                 if c.tf:
-                    # Single step: the trap follows the instruction unless it opened a shadow.
-                    execute(c)
-                    left -= 1
-                    if not c.shadow:
-                        interrupt(c, 1)
-                    continue
-                sig.attn = c.shadow | sig.nmi_pending | c.halted | (sig.intr_line & c.iflag)
-                # request_stop() may run on another thread: it stores stop_req, fences, then
-                # sets attn; re-reading stop_req after our store means its attn cannot be lost.
-                XT_FENCE()
-                if sig.stop_req:
-                    sig.attn = 1
+                    # TF as this instruction starts: arm the trap, taken at the next boundary
+                    # (or below, when the budget ends here); attn stays set for it.
+                    c.trap = 1
+                else:
+                    sig.attn = c.shadow | sig.nmi_pending | c.halted | (sig.intr_line & c.iflag)
+                    # request_stop() may run on another thread: it stores stop_req, fences,
+                    # then sets attn; re-reading stop_req after our store means its attn
+                    # cannot be lost.
+                    XT_FENCE()
+                    if sig.stop_req:
+                        sig.attn = 1
             execute(c)
             left -= 1
+        if c.trap:
+            c.trap = 0
+            if not c.shadow:
+                interrupt(c, 1)
         self.s = st
         self.icount += n - left
         return n - left
