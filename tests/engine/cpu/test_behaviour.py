@@ -126,6 +126,38 @@ def test_single_step_trap_after_the_instruction_following_popf():
     assert cpu.get_reg("flags") & 0x100 == 0          # TF cleared in the handler
 
 
+def test_single_step_trap_skips_the_instruction_after_mov_ss():
+    cpu = CPU()
+    # MOV SS, AX (opens a shadow: no trap after it); NOP (traps after it); NOP
+    load(cpu, bytes([0x8E, 0xD0, 0x90, 0x90]))
+    cpu.set_reg("ax", 0x2000)
+    cpu.set_reg("flags", 0x0102)
+    set_vector(cpu, 0x01, 0x3000, 0)
+    cpu.mem[0x30000] = 0xF4
+    assert cpu.run(2) == 2                            # MOV SS, then NOP and its trap
+    assert cpu.get_reg("cs") == 0x3000
+    sp = cpu.get_reg("sp")
+    assert cpu.mem[0x20000 + sp] == 0x03              # return to the second NOP
+    cpu2 = CPU()
+    load(cpu2, bytes([0x8E, 0xD0, 0x90, 0x90]))
+    cpu2.set_reg("ax", 0x2000)
+    cpu2.set_reg("flags", 0x0102)
+    set_vector(cpu2, 0x01, 0x3000, 0)
+    cpu2.step()                                       # MOV SS alone: no trap
+    assert cpu2.get_reg("cs") == 0x1000 and cpu2.get_reg("ip") == 0x102
+
+
+def test_single_step_trap_follows_hlt_and_the_cpu_stays_halted():
+    cpu = CPU()
+    load(cpu, bytes([0xF4, 0x90]))
+    cpu.set_reg("flags", 0x0102)
+    set_vector(cpu, 0x01, 0x3000, 0)
+    assert cpu.step() == 1
+    assert cpu.get_reg("cs") == 0x3000                # the trap was taken after HLT
+    assert cpu.halted
+    assert cpu.run(10) == 0                           # and nothing runs until an interrupt
+
+
 def test_divide_error_pushes_next_instruction():
     cpu = CPU()
     load(cpu, bytes([0xF6, 0xF3, 0x90]))              # DIV BL with BL=0
