@@ -164,10 +164,11 @@ cdef inline void execute(State* c) noexcept nogil:
     cdef int w
     cdef uint16_t v, t, off
     cdef int prefixes = 0
-    # Between instructions seg_ovr is -1 and rep REP_NONE; prefixes set them and they are
-    # cleared after the instruction (one combined store). Prefixes are cases of the same switch: they record their effect and fetch
-    # again. A segment made only of prefixes (hostile code) is cut off after 64 K of them so
-    # one step always ends.
+    # Between instructions the segment map is the identity and rep REP_NONE; prefixes set them
+    # and they are reset after every instruction (two stores, cheaper than testing whether a
+    # prefix was seen). Prefixes are cases of the same switch: they record their effect and
+    # fetch again. A segment made only of prefixes (hostile code) is cut off after 64 K of
+    # them so one step always ends.
     while True:
         op = fetch8(c)
         # One `switch` on the opcode: every arm tests `op` against one constant (Cython turns

@@ -66,7 +66,7 @@ def state(cpu: CPU) -> tuple:
 def compare(seed: int, program: bytes, steps: int) -> None:
     lazy, concrete = make_cpu(seed, program), make_cpu(seed, program)
     ran = lazy.run(steps)
-    for i in range(ran):
+    for _ in range(ran):
         assert concrete.step() == 1
         concrete.set_reg("flags", concrete.get_reg("flags"))
     assert state(lazy) == state(concrete), f"seed {seed}: differs after {ran} instructions"
