@@ -55,12 +55,36 @@ class Lab:
         self.control = self._connect()
         self._pending = b""
         # The guest says READY once its ports are set up; whether that reaches us depends on
-        # whether we connected before it, so wait for the answer to P and skip a READY.
-        self.send(b"P")
-        first = self.reply()
-        if first == "READY":
-            first = self.reply()
-        assert first == "PONG", f"the lab answered {first!r} to P"
+        # whether we connected before it, so wait for the answer to P and skip a READY. A P
+        # that arrived before the guest reset its UART's FIFOs is gone: ask again. Several
+        # VMs start side by side on two cores here, so the first answer may take a while.
+        deadline = time.monotonic() + 60
+        asked = 0
+        first = ""
+        while first != "PONG":
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the lab never answered P; the run's stderr: "
+                                     f"{self.stderr_lines}")
+            self.send(b"P")
+            asked += 1
+            try:
+                first = self.reply(timeout=5)
+                if first == "READY":
+                    first = self.reply(timeout=5)
+            except AssertionError:
+                continue
+            assert first == "PONG", f"the lab answered {first!r} to P"
+        if asked > 1:
+            self._drain(1.0)           # the answers to the earlier P, should they come late
+
+    def _drain(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.reply(timeout=left)
+            except AssertionError:
+                return
+            assert line in ("PONG", "READY"), f"the lab said {line!r} unasked"
 
     def _read_stderr(self) -> None:
         for line in self.proc.stderr:
