@@ -13,15 +13,20 @@ cdef inline uint8_t rb(State* c, uint16_t seg, uint16_t off) noexcept nogil:
     return c.m[phys(seg, off)]
 
 
-cdef inline uint16_t rw(State* c, uint16_t seg, uint16_t off) noexcept nogil:
-    cdef uint32_t a = phys(seg, off)
+cdef inline uint16_t rw_at(State* c, uint32_t base, uint16_t off) noexcept nogil:
+    """The word at offset `off` of the segment starting at physical `base` (segment << 4)."""
+    cdef uint32_t a = (base + off) & 0xFFFFF
     cdef uint16_t v
     if off != 0xFFFF and a != 0xFFFFF:
         # Neither the offset nor the physical address wraps: one unaligned host load (x86
         # hosts are little-endian, like the 8086).
         memcpy(&v, c.m + a, 2)
         return v
-    return c.m[a] | (<uint16_t>c.m[phys(seg, <uint16_t>(off + 1))] << 8)
+    return c.m[a] | (<uint16_t>c.m[(base + <uint16_t>(off + 1)) & 0xFFFFF] << 8)
+
+
+cdef inline uint16_t rw(State* c, uint16_t seg, uint16_t off) noexcept nogil:
+    return rw_at(c, <uint32_t>seg << 4, off)
 
 
 cdef inline void wb(State* c, uint16_t seg, uint16_t off, uint8_t v) noexcept nogil:
@@ -43,9 +48,15 @@ cdef inline void ww(State* c, uint16_t seg, uint16_t off, uint16_t v) noexcept n
     wb(c, seg, <uint16_t>(off + 1), <uint8_t>(v >> 8))
 
 
+cdef inline void set_sreg(State* c, int i, uint16_t v) noexcept nogil:
+    """Every segment-register write goes through here: CS also moves the fetch base."""
+    c.sregs[i] = v
+    if i == S_CS:
+        c.csb = <uint32_t>v << 4
+
+
 cdef inline void set_cs(State* c, uint16_t v) noexcept nogil:
-    c.sregs[S_CS] = v
-    c.csb = <uint32_t>v << 4
+    set_sreg(c, S_CS, v)
 
 
 cdef inline uint8_t fetch8(State* c) noexcept nogil:
@@ -55,12 +66,7 @@ cdef inline uint8_t fetch8(State* c) noexcept nogil:
 
 
 cdef inline uint16_t fetch16(State* c) noexcept nogil:
-    cdef uint32_t a = (c.csb + c.ip) & 0xFFFFF
-    cdef uint16_t v
-    if c.ip != 0xFFFF and a != 0xFFFFF:
-        memcpy(&v, c.m + a, 2)
-    else:
-        v = c.m[a] | (<uint16_t>c.m[(c.csb + <uint16_t>(c.ip + 1)) & 0xFFFFF] << 8)
+    cdef uint16_t v = rw_at(c, c.csb, c.ip)
     c.ip += 2
     return v
 
@@ -160,6 +166,11 @@ cdef inline void set_rm(State* c, ModRM* d, int w, uint16_t v) noexcept nogil:
         ww(c, d.ea_seg, d.ea_off, v)
     else:
         wb(c, d.ea_seg, d.ea_off, <uint8_t>v)
+
+
+cdef inline bint interrupt_waiting(State* c) noexcept nogil:
+    """An NMI, or INTR with IF set: what a REP string instruction yields to between elements."""
+    return c.sig.nmi_pending or (c.sig.intr_line and c.iflag)
 
 
 cdef inline void push(State* c, uint16_t v) noexcept nogil:

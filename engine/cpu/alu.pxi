@@ -5,9 +5,9 @@
 # computed only when something reads it: a conditional jump reads one or two, most results
 # are never read before the next ALU operation replaces them. CF is the exception: it costs
 # one shift to set and is read often (ADC/SBB, INC/DEC keep it, JB/JA), so it is always in
-# its byte. Every other writer of flags first calls
-# `flush_flags`, which turns the record into the unpacked flag bytes (`c.lazy` = 0), and then
-# works on the bytes as before; so every flag still comes out of the same formula.
+# its byte. Every other writer of flags first calls `flush_flags`, which turns the record into
+# the unpacked flag bytes (`c.lazy` = 0), and then works on the bytes as before; so every flag
+# still comes out of the same formula.
 
 cdef extern from *:
     int __builtin_parity(unsigned int) nogil
@@ -83,24 +83,26 @@ cdef inline void set_szp(State* c, int w, uint32_t r) noexcept nogil:
     c.pf = not __builtin_parity(r & 0xFF)
 
 
-cdef inline uint16_t alu_add(State* c, int w, uint32_t a, uint32_t b, uint32_t carry) noexcept nogil:
-    cdef uint32_t r = a + b + carry
-    c.cf = (r >> (16 if w else 8)) & 1
+cdef inline uint16_t record(State* c, int kind, int w, uint32_t a, uint32_t b,
+                            uint32_t r) noexcept nogil:
+    """Note an arithmetic result for the lazy flags; return it cut to the width."""
     c.lz_a = a
     c.lz_b = b
     c.lz_r = r
-    c.lazy = LZ_ADD | w
+    c.lazy = kind | w
     return <uint16_t>(r & (0xFFFF if w else 0xFF))
+
+
+cdef inline uint16_t alu_add(State* c, int w, uint32_t a, uint32_t b, uint32_t carry) noexcept nogil:
+    cdef uint32_t r = a + b + carry
+    c.cf = (r >> (16 if w else 8)) & 1
+    return record(c, LZ_ADD, w, a, b, r)
 
 
 cdef inline uint16_t alu_sub(State* c, int w, uint32_t a, uint32_t b, uint32_t borrow) noexcept nogil:
     cdef uint32_t r = a - b - borrow
     c.cf = (r >> (16 if w else 8)) & 1
-    c.lz_a = a
-    c.lz_b = b
-    c.lz_r = r
-    c.lazy = LZ_SUB | w
-    return <uint16_t>(r & (0xFFFF if w else 0xFF))
+    return record(c, LZ_SUB, w, a, b, r)
 
 
 cdef inline uint16_t alu_logic(State* c, int w, uint32_t r) noexcept nogil:
@@ -131,19 +133,11 @@ cdef inline uint16_t alu(State* c, int op, int w, uint16_t a, uint16_t b) noexce
 
 
 cdef inline uint16_t alu_inc(State* c, int w, uint16_t a) noexcept nogil:
-    c.lz_a = a
-    c.lz_b = 1
-    c.lz_r = <uint32_t>a + 1
-    c.lazy = LZ_INC | w
-    return <uint16_t>((a + 1) & (0xFFFF if w else 0xFF))
+    return record(c, LZ_INC, w, a, 1, <uint32_t>a + 1)       # CF untouched
 
 
 cdef inline uint16_t alu_dec(State* c, int w, uint16_t a) noexcept nogil:
-    c.lz_a = a
-    c.lz_b = 1
-    c.lz_r = <uint32_t>a - 1
-    c.lazy = LZ_DEC | w
-    return <uint16_t>((a - 1) & (0xFFFF if w else 0xFF))
+    return record(c, LZ_DEC, w, a, 1, <uint32_t>a - 1)
 
 
 cdef inline uint16_t alu_shift(State* c, int op, int w, uint16_t v, uint32_t count) noexcept nogil:

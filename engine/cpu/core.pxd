@@ -48,8 +48,8 @@ cdef struct State:
     uint32_t csb              # CS << 4, kept with CS (set_cs): instruction fetch adds it to IP
     # Flags live unpacked: ALU code sets them without shifting or masking a word.
     uint8_t cf, pf, af, zf, sf, tf, iflag, df, of
-    # Lazy flags (see alu.pxi): when `lazy` is non-zero, CF PF AF ZF SF OF are those of the
-    # recorded operation on lz_a, lz_b giving lz_r, not the bytes above (CF is, after INC/DEC).
+    # Lazy flags (see alu.pxi): when `lazy` is non-zero, PF AF ZF SF OF are those of the
+    # recorded operation on lz_a, lz_b giving lz_r, not the bytes above (CF always is its byte).
     uint8_t lazy
     uint32_t lz_a, lz_b, lz_r
     uint8_t shadow, halted
@@ -82,3 +82,4 @@ cdef class CPU:
     cdef void _reset_regs(self)
     cdef long run_loop(self, long n) noexcept nogil
     cdef uint8_t acknowledge(self) noexcept nogil
+    cdef void _fail(self, object exc)

@@ -68,7 +68,6 @@ cdef class CPU:
         self.s.halted = 0
         self.s.trap = 0
         reset_prefixes(&self.s)
-        self.s.rep = REP_NONE
         self.icount = 0
 
     # ---- the test API ------------------------------------------------------------------
@@ -84,8 +83,7 @@ cdef class CPU:
         if name in REG_NAMES:
             self.s.regs[REG_NAMES[name]] = value
         elif name in SREG_NAMES:
-            self.s.sregs[SREG_NAMES[name]] = value
-            set_cs(&self.s, self.s.sregs[S_CS])
+            set_sreg(&self.s, SREG_NAMES[name], value)
         elif name == "ip":
             self.s.ip = value
         elif name == "flags":
@@ -243,10 +241,14 @@ cdef class CPU:
                 try:
                     vector = int(self.inta()) & 0xFF
                 except BaseException as exc:
-                    self.pending_error = exc
-                    self.sig.stop_req = 1
-                    self.sig.attn = 1
+                    self._fail(exc)
         return <uint8_t>vector
+
+    cdef void _fail(self, object exc):
+        """A device callback raised: stop at the next boundary and raise it from run()."""
+        self.pending_error = exc
+        self.sig.stop_req = 1
+        self.sig.attn = 1
 
 
 cdef uint16_t port_in_python(State* home, uint16_t port, int width) noexcept nogil:
@@ -258,9 +260,7 @@ cdef uint16_t port_in_python(State* home, uint16_t port, int width) noexcept nog
             try:
                 value = int(cpu.io.port_read(port, width))
             except BaseException as exc:
-                cpu.pending_error = exc
-                home.sig.stop_req = 1
-                home.sig.attn = 1
+                cpu._fail(exc)
     return <uint16_t>(value & (0xFFFF if width == 2 else 0xFF))
 
 
@@ -271,6 +271,4 @@ cdef void port_out_python(State* home, uint16_t port, uint16_t value, int width)
             try:
                 cpu.io.port_write(port, value, width)
             except BaseException as exc:
-                cpu.pending_error = exc
-                home.sig.stop_req = 1
-                home.sig.attn = 1
+                cpu._fail(exc)

@@ -276,8 +276,7 @@ cdef inline void execute(State* c) noexcept nogil:
             push(c, c.sregs[op >> 3])
         elif op == 0x07 or op == 0x0F or op == 0x1F:
             # 0F is POP CS on the 8086.
-            c.sregs[op >> 3] = pop(c)
-            set_cs(c, c.sregs[S_CS])
+            set_sreg(c, op >> 3, pop(c))
         elif op == 0x17:
             c.sregs[S_SS] = pop(c)
             c.shadow = 1
@@ -404,8 +403,7 @@ cdef inline void execute(State* c) noexcept nogil:
                 c.regs[d.reg] = d.ea_off
         elif op == 0x8E:
             decode_modrm(c, &d)
-            c.sregs[d.reg & 3] = get_rm(c, &d, 1)
-            set_cs(c, c.sregs[S_CS])               # MOV CS (8086 only) moves CS too
+            set_sreg(c, d.reg & 3, get_rm(c, &d, 1))     # MOV CS is legal on the 8086
             if (d.reg & 3) == S_SS:
                 c.shadow = 1
                 c.sig.attn = 1

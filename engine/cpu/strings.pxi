@@ -59,7 +59,7 @@ cdef inline int rep_block(State* c, uint8_t op, int w) noexcept nogil:
     cdef uint32_t si = c.regs[R_SI]
     cdef uint32_t dst, src, i
     cdef uint16_t v
-    if c.sig.nmi_pending or (c.sig.intr_line and c.iflag):
+    if interrupt_waiting(c):
         return 0
     dst = phys(c.sregs[S_ES], <uint16_t>di)
     if di + size > 0x10000 or dst + size > MEM_SIZE:
@@ -102,6 +102,6 @@ cdef inline void string_op(State* c, uint8_t op) noexcept nogil:
                 return
             if c.rep == REP_NZ and lazy_zf(c):
                 return
-        if c.regs[R_CX] != 0 and (c.sig.nmi_pending or (c.sig.intr_line and c.iflag)):
+        if c.regs[R_CX] != 0 and interrupt_waiting(c):
             c.ip = c.insn_ip
             return

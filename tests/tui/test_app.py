@@ -22,6 +22,11 @@ async def open_new_form(pilot, app):
     return app.screen
 
 
+async def wait_listed(pilot, app, count: int) -> None:
+    """Until the manager lists `count` VMs."""
+    await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == count)
+
+
 async def test_demo_from_first_start_to_a_guest_answer(home):
     app = XtboxApp()
     async with app.run_test(size=SIZE) as pilot:
@@ -86,7 +91,7 @@ async def test_clone_and_delete_with_confirmation(home):
     manager.create_vm("one", demo=True)
     app = XtboxApp()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == 1)
+        await wait_listed(pilot, app, 1)
         await pilot.press("c")
         await wait_for(pilot, lambda: screen_name(app) == "PromptScreen")
         await pilot.press("enter")                          # the suggested name, one-copy
@@ -106,7 +111,7 @@ async def test_snapshots_take_restore_delete(home):
     manager.create_vm("snap", demo=True)
     app = XtboxApp()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == 1)
+        await wait_listed(pilot, app, 1)
         await pilot.press("S")
         await wait_for(pilot, lambda: screen_name(app) == "SnapshotsScreen")
         await pilot.press("t")
@@ -137,7 +142,7 @@ async def test_disks_and_settings(home, tmp_path):
     manager.create_vm("d", demo=True)
     app = XtboxApp()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == 1)
+        await wait_listed(pilot, app, 1)
         await pilot.press("d")
         await wait_for(pilot, lambda: screen_name(app) == "DisksScreen" and app.screen.disks)
         names = [d["path"].rsplit("/", 1)[-1] for d in app.screen.disks]
@@ -245,7 +250,7 @@ async def test_lifecycle_bindings_palette_and_live_state(home):
         return next((v.state for v in app.screen.vms if v.name == name), None)
 
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == 2)
+        await wait_listed(pilot, app, 2)
         assert app.screen.selected_name() == "a"
         await pilot.press("s")                              # Start
         await wait_for(pilot, lambda: state("a") == "running")
@@ -331,7 +336,7 @@ async def test_disk_manager_creates_images_and_overlays(home, tmp_path):
         await pilot.press("enter")
 
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == 1)
+        await wait_listed(pilot, app, 1)
         await pilot.press("d")
         await wait_for(pilot, lambda: screen_name(app) == "DisksScreen" and app.screen.disks)
         await pilot.press("n")                              # New: a path, then a size
@@ -359,7 +364,7 @@ async def test_serial_ports_in_the_form(home):
     manager.create_vm("ser", demo=True)
     app = XtboxApp()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(getattr(app.screen, "vms", [])) == 1)
+        await wait_listed(pilot, app, 1)
         await pilot.press("e")
         await wait_for(pilot, lambda: screen_name(app) == "VMFormScreen")
         form = app.screen
