@@ -1,21 +1,18 @@
-"""Real DOS on our BIOS. DOS images are not ours to ship: these tests read their paths from
-XTBOX_DOS_FLOPPY (a bootable FreeDOS/MS-DOS floppy) and XTBOX_DOS_HDD (a hard-disk image with
-a bootable DOS partition) and skip without them.
+"""Real DOS on our BIOS. DOS images are not ours to ship: tests/dos_images.py finds them
+(XTBOX_DOS_FLOPPY, or the FreeDOS floppies in ../shared/dos; XTBOX_DOS_HDD for a hard disk with
+a bootable DOS partition), and these tests skip without them.
 
 A FreeDOS boot floppy can make such a hard disk inside xtbox itself: boot the floppy with an
 empty --hda image and run `fdisk /auto`, `fdisk /mbr`, then `format c: /s /u`."""
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.dos_images import copy_floppy, dos_hdd, needs_dos_floppy, needs_dos_hdd
 
 ROOT = Path(__file__).resolve().parents[3]
-FLOPPY = os.environ.get("XTBOX_DOS_FLOPPY")
-HDD = os.environ.get("XTBOX_DOS_HDD")
 
 
 def run(tmp_path, *args, seconds=25):
@@ -27,10 +24,9 @@ def run(tmp_path, *args, seconds=25):
     return dump.read_text()
 
 
-@pytest.mark.skipif(not FLOPPY, reason="set XTBOX_DOS_FLOPPY to a DOS boot floppy image")
+@needs_dos_floppy
 def test_dos_floppy_boots_to_prompt_lists_and_runs(tmp_path):
-    image = tmp_path / "dos.img"
-    shutil.copy(FLOPPY, image)                       # DOS may write to its boot disk
+    image = copy_floppy(tmp_path)                    # DOS may write to its boot disk
     screen = run(tmp_path, "--fda", image, "--type", r"dir\nver\necho typed-ok\n",
                  "--type-after", "10")
     assert "A:\\>" in screen
@@ -38,10 +34,10 @@ def test_dos_floppy_boots_to_prompt_lists_and_runs(tmp_path):
     assert "typed-ok" in screen
 
 
-@pytest.mark.skipif(not HDD, reason="set XTBOX_DOS_HDD to a hard-disk image with DOS")
+@needs_dos_hdd
 def test_dos_hard_disk_boots_from_c(tmp_path):
     image = tmp_path / "hdd.img"
-    shutil.copy(HDD, image)
+    shutil.copy(dos_hdd(), image)
     # Two Enters first: without an AUTOEXEC.BAT, DOS asks for the date and the time.
     screen = run(tmp_path, "--hda", image, "--boot", "c", "--type", r"\n\ndir\n",
                  "--type-after", "10")
