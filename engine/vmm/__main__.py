@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from engine.vmm import runstate
+from engine.vmm.launch import child_env, vmm_command
 
 
 def _log_tail(folder: Path) -> str:
@@ -42,10 +43,8 @@ def supervise(folder: Path, temporary: bool) -> int:
         return 3
     runstate.clean_stale(folder)
     started = time.time()
-    cmd = [sys.executable, "-m", "engine.vmm", str(folder), "--worker"]
-    if temporary:
-        cmd.append("--temporary")
-    worker = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+    cmd = vmm_command(folder, "--worker", *(["--temporary"] if temporary else []))
+    worker = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, cwd=folder, env=child_env())
 
     def forward(signum: int, _frame: object) -> None:
         try:

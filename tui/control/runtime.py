@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from engine.vmm import runstate
+from engine.vmm.launch import child_env, vmm_command
 from tui.control.client import ControlClient, ControlError, VMNotRunning
 from tui.control.vms import VMError, load
 
@@ -28,14 +27,13 @@ def start_vm(name: str, *, temporary: bool = False, timeout: float = START_TIMEO
     running = runstate.running_pid(folder)
     if running is not None:
         raise VMError(f"VM {name!r} is already running (pid {running})")
-    cmd = [sys.executable, "-m", "engine.vmm", str(folder)]
-    if temporary:
-        cmd.append("--temporary")
+    cmd = vmm_command(folder, *(["--temporary"] if temporary else []))
     with open(folder / runstate.LOG, "ab") as log:
         log.write(f"--- start {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
         log.flush()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                start_new_session=True, close_fds=True, env=_env())
+                                start_new_session=True, close_fds=True, env=child_env(),
+                                cwd=folder)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         code = proc.poll()
@@ -55,14 +53,6 @@ def start_vm(name: str, *, temporary: bool = False, timeout: float = START_TIMEO
         time.sleep(0.02)
     proc.terminate()
     raise VMError(f"VM {name!r} did not answer within {timeout:.0f} s (see {folder / runstate.LOG})")
-
-
-def _env() -> dict[str, str]:
-    """The VM process must import this very xtbox, wherever the caller imported it from."""
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
 
 
 def connect(name: str, *, timeout: float | None = 10.0) -> ControlClient:
