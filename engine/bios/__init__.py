@@ -33,6 +33,9 @@ class Bios:
         self.disk = DiskService(self)
         self.keyboard = Keyboard(self)
         self.system = System(self)
+        self._in_service = False
+        self.failures = 0                     # exceptions the safety net caught (tests: 0)
+        self._reported: set[tuple[str, str, int]] = set()
         s = self.system
         self.handlers = {0x09: self.keyboard.int09, 0x10: self.video.int10,
                          0x11: s.int11, 0x12: s.int12, 0x13: self.disk.int13, 0x14: s.int14,
@@ -43,6 +46,19 @@ class Bios:
         return 0xFF
 
     def write(self, port: int, value: int, width: int = 1) -> None:
+        # A service drives ports whose numbers come from the guest (COM and LPT bases in the
+        # BDA): one that lands on a trap port must not re-enter the BIOS.
+        if self._in_service:
+            return
+        self._in_service = True
+        try:
+            self._dispatch(port)
+        except Exception as exc:
+            self._service_failed(port, exc)
+        finally:
+            self._in_service = False
+
+    def _dispatch(self, port: int) -> None:
         r = self.regs
         if port == layout.TRAP_VECTOR:
             vector = layout.stub_vector(r.ip)
@@ -57,6 +73,26 @@ class Bios:
             self.system.int08(r)
         elif port == layout.TRAP_POST:
             self.system.post(r)
+
+    def _service_failed(self, port: int, exc: Exception) -> None:
+        """The last line of defence: every service treats guest data as untrusted (the fuzz
+        tests in tests/engine/bios/ hold them to it), but a slip must still cost the guest a
+        failed call (CF set, AH=01h "bad command"), not the VM its life. Logged once per
+        place, with the traceback, so it can be fixed."""
+        import traceback
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        key = (type(exc).__name__, where.filename, where.lineno)
+        self.failures += 1
+        if key not in self._reported:
+            self._reported.add(key)
+            self.machine.log(f"BIOS service error (port {port:#x}, IP {self.regs.ip:#06x}), "
+                             f"reported to the guest as a failed call: "
+                             + "".join(traceback.format_exception(exc)).strip())
+        try:
+            self.regs.set(ah=0x01)
+            self.regs.carry(True)
+        except Exception:
+            pass
 
     # the device contract, for the bus
     def reset(self) -> None:

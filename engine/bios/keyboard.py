@@ -47,12 +47,16 @@ class Keyboard:
         return True
 
     def buffer_room(self) -> bool:
-        """Whether the BDA buffer can take another key (the keyboard paces a paste by it)."""
+        """Whether the BDA buffer can take another key (the keyboard paces a paste by it).
+
+        The buffer's bounds are guest-writable words; a buffer of no size (or a negative
+        one) has room as long as INT 09h's own full test says so."""
         r = self.bios.regs
         head, tail = r.rw(bda.KBD_HEAD), r.rw(bda.KBD_TAIL)
-        used = (tail - head) % ((r.rw(bda.KBD_BUF_STOP) or 0x3E) - (r.rw(bda.KBD_BUF_START)
-                                                                     or 0x1E))
-        return used < 2 * 12
+        size = (r.rw(bda.KBD_BUF_STOP) or 0x3E) - (r.rw(bda.KBD_BUF_START) or 0x1E)
+        if size <= 0:
+            return head != tail + 2
+        return (tail - head) % size < 2 * 12
 
     # ---- INT 09h ---------------------------------------------------------------------------
     def int09(self, r: Regs) -> None:

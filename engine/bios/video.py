@@ -30,7 +30,11 @@ class Video:
 
     @property
     def columns(self) -> int:
-        return self._r().rw(bda.VIDEO_COLUMNS) or 80
+        """CRT_COLS from the BDA. The guest can write any word there; the IBM BIOS would lay
+        out garbage with it, we do too, but within 1..255 so no layout reaches past the
+        adapter's 64 KiB window."""
+        cols = self._r().rw(bda.VIDEO_COLUMNS)
+        return cols if 1 <= cols <= 255 else 80
 
     def vram(self) -> int:
         return 0xB0000 if self.mode == 7 else 0xB8000
@@ -43,7 +47,11 @@ class Video:
         return pos >> 8, pos & 0xFF
 
     def cell(self, page: int, row: int, col: int) -> int:
-        return self.vram() + (page & 7) * self.page_size() + 2 * (row * self.columns + col)
+        """A character cell's address. The IBM BIOS computes the offset in 16 bits within the
+        regen segment, so a cursor position from a scribbled BDA wraps inside B000h/B800h
+        instead of reaching other memory (or past the 1 MiB a host index can take)."""
+        offset = (page & 7) * self.page_size() + 2 * (row * self.columns + col)
+        return self.vram() + (offset & 0xFFFF)
 
     def _crtc(self, index: int, value: int) -> None:
         port = 0x3B4 if self.mode == 7 else 0x3D4

@@ -90,6 +90,11 @@ def _run(machine, args: argparse.Namespace) -> int:
         if viewer:
             viewer.stop()
     elapsed = time.monotonic() - started
+    failures = machine.bios.failures
+    if failures:
+        first = next((ln for ln in machine.log_lines if ln.startswith("BIOS service error")), "")
+        print(f"xtbox: {failures} BIOS call(s) failed inside xtbox and were answered as "
+              f"errors; the first: {first}", file=sys.stderr)
     if args.screen_dump:
         lines = machine.text_screen().text_lines()
         with open(args.screen_dump, "w", encoding="utf-8") as f:
