@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import struct
 
+from disks import backing as backing_rule
 from disks.errors import BackingFileError, DiskError
 from disks.qcow2.header import MAGIC, Header
 from disks.raw import RawImage, create_raw
@@ -51,19 +52,15 @@ def create_image(path: str | os.PathLike, size: int | None = None, *, fmt: str =
         if fmt != "qcow2":
             raise DiskError(f"{path}: only qcow2 images can have a backing file")
         backing = os.fspath(backing)
-        folder = os.path.dirname(os.path.abspath(path))
-        target = backing if os.path.isabs(backing) else os.path.join(folder, backing)
+        folder = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+        target = backing_rule.resolve(path, backing)
         if not os.path.exists(target):
             raise BackingFileError(f"{path}: backing file {target} does not exist")
-        rel = os.path.relpath(os.path.realpath(target), os.path.realpath(folder))
-        if rel.startswith(os.pardir):
-            if not allow_outside_backing:
-                raise BackingFileError(
-                    f"{path}: backing file {target} lies outside the overlay's folder; allow "
-                    "it explicitly (--allow-outside-backing)")
-            backing_name = os.path.abspath(target)
-        else:
-            backing_name = rel
+        backing_rule.check(path, backing, allow_outside=allow_outside_backing)
+        # Inside the overlay's folder the link is recorded relative (the pair can move
+        # together); anywhere else, absolute.
+        rel = os.path.relpath(target, folder)
+        backing_name = os.path.abspath(target) if rel.startswith(os.pardir) else rel
         backing_fmt = backing_fmt or probe(target)
         with open_image(target, readonly=True, fmt=backing_fmt,
                         allow_outside_backing=allow_outside_backing) as b:

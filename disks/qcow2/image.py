@@ -17,6 +17,7 @@ import os
 import struct
 import zlib
 
+from disks import backing as backing_rule
 from disks.device import BlockDevice
 from disks.errors import BackingFileError, DiskError, ImageFormatError
 from disks.locking import lock
@@ -92,14 +93,8 @@ class Qcow2Image(BlockDevice):
 
     def _open_backing(self, name: str, fmt: str | None, chain: tuple[str, ...]):
         from disks.images import open_image
-        folder = os.path.dirname(os.path.abspath(self.path))
-        target = name if os.path.isabs(name) else os.path.join(folder, name)
-        real = os.path.realpath(target)
-        inside = os.path.commonpath([os.path.realpath(folder), real]) == os.path.realpath(folder)
-        if (os.path.isabs(name) or not inside) and not self.allow_outside_backing:
-            raise BackingFileError(
-                f"{self.path}: backing file {name!r} lies outside the image's folder; allow it "
-                "explicitly (--allow-outside-backing) if you trust this image")
+        target = real = backing_rule.check(self.path, name,
+                                           allow_outside=self.allow_outside_backing)
         if real in chain:
             raise BackingFileError(f"{self.path}: backing chain loops back to {target}")
         if len(chain) >= MAX_CHAIN:

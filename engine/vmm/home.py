@@ -11,11 +11,16 @@ from pathlib import Path
 
 import platformdirs
 
+from disks import backing
+
 
 def data_home() -> Path:
     override = os.environ.get("XTBOX_HOME")
     home = Path(override).expanduser() if override else Path(platformdirs.user_data_dir("xtbox"))
     home.mkdir(parents=True, exist_ok=True)
+    # Images here are xtbox's own (demo bases, linked clones' bases, temporary overlays):
+    # their backing links open without --allow-outside-backing (disks/backing.py).
+    backing.trust(home)
     return home
 
 

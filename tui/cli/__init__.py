@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 0
         return app_module.run_app() or 0
+    if args.command == "disk":
+        from engine.vmm import home
+        home.data_home()                  # trust xtbox's own images' backing links
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.parse_args([*(argv or sys.argv[1:]), "--help"])

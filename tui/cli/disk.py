@@ -8,6 +8,7 @@ import json
 import sys
 
 from disks import DiskError, create_image, format_size, ops, parse_size
+from disks import backing as backing_rule
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -133,6 +134,9 @@ def _info(args) -> int:
 
 @_guard
 def _check(args) -> int:
+    for image, name, target in backing_rule.refused_links(args.path):
+        print(f"warning: {image}: backing file {name!r} resolves to {target}, outside the "
+              "image's folder: other commands refuse it without --allow-outside-backing")
     result = ops.check_image(args.path, repair=args.repair)
     for problem in result.corruptions:
         print(f"ERROR {problem}")
