@@ -23,7 +23,6 @@ class System:
         m = self.bios.machine
         mem = r.mem
         mem[0:0x500] = bytes(0x500)
-        stub = layout.ROM_SEGMENT << 16
         for n in range(256):
             r.ww(4 * n, layout.VECTOR_STUBS + 4 * n)
             r.ww(4 * n + 2, layout.ROM_SEGMENT)
@@ -32,7 +31,6 @@ class System:
         for n in (0x1C, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F):
             r.ww(n * 4, layout.DUMMY_IRET)
         r.ww(0x1E * 4, layout.DISKETTE_TABLE)
-        del stub
         for n in (0x1D, 0x1F, 0x41, 0x46):             # tables, not code
             r.ww(n * 4, 0)
             r.ww(n * 4 + 2, 0)
@@ -60,8 +58,6 @@ class System:
                             (0x43, 0x36), (0x40, 0x00), (0x40, 0x00), (0x63, 0x99),
                             (0x61, 0x4C)):
             bus.port_write(port, value, 1)
-        if serial:
-            pass
         self.bios.video.set_mode(7 if m.config.display == "mda" else 3)
         r.set(ss=0x0030, sp=0x0100)                    # the IBM BIOS's boot stack
         self.boot(r)

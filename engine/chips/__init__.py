@@ -1,6 +1,6 @@
 """Standalone XT-class chips: each knows nothing of the PC; the machine wires them.
 
-Contract (interfaces.md §2): ``PORTS``, ``read(port, width=1)``, ``write(port, value,
+Contract (engine/chips/base.py's Chip): ``PORTS``, ``read(port, width=1)``, ``write(port, value,
 width=1)``, ``tick(now)``, ``next_event(now)``, ``reset()``, ``get_state()``/``set_state()``
 (plain data), output wires that are plain callables set by the machine. Time is virtual, in
 PIT input clocks (``engine.chips.base.PIT_HZ`` = 1,193,182 per second). Every time-aware chip

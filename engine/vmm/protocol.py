@@ -10,7 +10,7 @@ Every message is one JSON object on one line (UTF-8, ``\\n``-terminated).
 
 Commands: ``status``, ``pause``, ``resume``, ``stop`` (power off; disks flushed), ``reset``,
 ``keys`` {scancodes: [int]}, ``type`` {text}, ``screen``, ``snapshot`` {action: take|list|
-delete, name}, ``subscribe`` {events: ["screen", "state"]} — after which the connection
+delete, name}, ``serial-reconnect`` {port: com1|com2}, ``subscribe`` {events: ["screen", "state"]} — after which the connection
 also receives events: a full screen first, then only the rows that changed, at most
 ``SCREEN_HZ`` times a second, and every state change. Error classes: ``BadRequest`` (malformed
 message or arguments), ``CommandNotFound``, ``InvalidState`` (e.g. snapshot of a stopped VM),
@@ -29,7 +29,7 @@ VERSION = 1
 SCREEN_HZ = 30
 MAX_LINE = 1 << 20
 COMMANDS = ("status", "pause", "resume", "stop", "reset", "keys", "type", "screen",
-            "snapshot", "subscribe")
+            "snapshot", "serial-reconnect", "subscribe")
 
 
 class ProtocolError(Exception):

@@ -71,6 +71,11 @@ class ControlServer:
                  screen: Callable[[], Any], state: Callable[[], dict]) -> None:
         self.path = path
         self.greeting = greeting
+        # Every served command is a documented one (protocol.COMMANDS, its docstring and the
+        # README list them; tests/engine/vmm/test_protocol_docs.py holds the lists together).
+        undocumented = set(handlers) - set(protocol.COMMANDS)
+        if undocumented:
+            raise ValueError(f"commands missing from protocol.COMMANDS: {sorted(undocumented)}")
         self.handlers = handlers
         self.screen = screen
         self.state = state

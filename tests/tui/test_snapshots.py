@@ -1,10 +1,11 @@
-"""What every screen looks like, at a fixed size, from a fixed data folder
-(pytest-textual-snapshot; update with --snapshot-update after a deliberate change)."""
+"""What every screen looks like, at a fixed size (pytest-textual-snapshot; update with
+--snapshot-update after a deliberate change).
+
+Each test has a data folder of its own (runs side by side never collide); the screens show it
+as ``~/xtbox-snapshot-home`` because the home folder is the test's own folder and the TUI
+shows paths under the home folder with ``~`` (tui/paths.py)."""
 
 from __future__ import annotations
-
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -13,17 +14,15 @@ from tui.app import XtboxApp
 from tui.control import manager
 
 SIZE = (100, 32)
-pytestmark = pytest.mark.xdist_group("tui-snapshots")   # one shared, fixed data folder
-HOME = Path("/tmp/xtbox-snapshot-home")
 
 
 @pytest.fixture
-def fixed_home(monkeypatch):
-    shutil.rmtree(HOME, ignore_errors=True)
-    monkeypatch.setenv("XTBOX_HOME", str(HOME))
-    yield HOME
-    kill_vms(HOME)
-    shutil.rmtree(HOME, ignore_errors=True)
+def fixed_home(monkeypatch, tmp_path):
+    home = tmp_path / "xtbox-snapshot-home"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XTBOX_HOME", str(home))
+    yield home
+    kill_vms(home)
 
 
 def steady(run_before):

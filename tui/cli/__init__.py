@@ -1,7 +1,6 @@
 """The headless ``xtbox`` command line: everything the TUI does, for scripts and tests.
 
-Each sub-command group lives in its own module exposing ``register(subparsers)``; a group whose
-module is not there yet is simply absent from the help.
+Each sub-command group lives in its own module exposing ``register(subparsers)``.
 """
 
 from __future__ import annotations
@@ -24,13 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"xtbox {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _GROUPS:
-        try:
-            module = importlib.import_module(f"tui.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"tui.cli.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"tui.cli.{name}").register(sub)
     return parser
 
 
@@ -38,12 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        try:
-            app_module = importlib.import_module("tui.app")
-        except ModuleNotFoundError:
-            parser.print_help()
-            return 0
-        return app_module.run_app() or 0
+        from tui.app import run_app
+        return run_app() or 0
     if args.command == "disk":
         from engine.vmm import home
         home.data_home()                  # trust xtbox's own images' backing links

@@ -16,6 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, DirectoryTree, Input, Label
 
+from tui.paths import shown
+
 IMAGE_SUFFIXES = {".img", ".ima", ".qcow2", ".qcow", ".raw", ".vfd", ".flp", ".dsk", ".hdd",
                   ".bin"}
 
@@ -52,7 +54,7 @@ class FilePickerScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
             yield Label(self.title_text, classes="question")
-            yield Input(str(self.start), id="picker-path",
+            yield Input(shown(self.start), id="picker-path",
                         placeholder="a file to pick, or a folder to show")
             yield Label("", id="picker-error", classes="error")
             yield ImageTree(self.start, id="picker-tree")
@@ -91,7 +93,7 @@ class FilePickerScreen(ModalScreen[str | None]):
 
     @on(DirectoryTree.DirectorySelected)
     def show_folder(self, event: DirectoryTree.DirectorySelected) -> None:
-        self.query_one("#picker-path", Input).value = str(event.path)
+        self.query_one("#picker-path", Input).value = shown(event.path)
 
     @on(Checkbox.Changed, "#picker-all")
     def toggle_all(self, event: Checkbox.Changed) -> None:

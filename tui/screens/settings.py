@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Input, Label, Select
 from engine.errors import ConfigError
 from engine.vmm import home
 from engine.vmm.profile import check_memory
+from tui.paths import shown
 
 
 class SettingsScreen(Screen):
@@ -25,7 +26,7 @@ class SettingsScreen(Screen):
             yield Label("Settings", classes="title")
             with Horizontal(classes="field"):
                 yield Label("Data folder", classes="label")
-                yield Label(f"{home.data_home()}  (set XTBOX_HOME to use another)", id="home")
+                yield Label(f"{shown(home.data_home())}  (set XTBOX_HOME to use another)", id="home")
             with Horizontal(classes="field"):
                 yield Label("Host key", classes="label")
                 yield Input(s.host_key, id="host_key")
