@@ -13,6 +13,7 @@ class BlockDevice:
     fd: int
     size: int
     readonly: bool
+    in_use: bool = False          # read without a lock while a writer (a VM) holds it
     backing: BlockDevice | None = None
 
     def check_range(self, offset: int, length: int) -> None:

@@ -25,15 +25,21 @@ def probe(path: str | os.PathLike) -> str:
 
 
 def open_image(path: str | os.PathLike, *, readonly: bool = False, fmt: str | None = None,
-               allow_outside_backing: bool = False, _chain: tuple[str, ...] = ()):
-    """Open a raw or qcow2 image as a block device (read/write/flush/size/close)."""
+               allow_outside_backing: bool = False, share: bool = False,
+               _chain: tuple[str, ...] = ()):
+    """Open a raw or qcow2 image as a block device (read/write/flush/size/close).
+
+    ``share`` (read-only opens only) reads an image that a running VM holds for writing, as
+    ``qemu-img -U`` does, instead of failing; the device's ``in_use`` then says so."""
     fmt = fmt or probe(path)
+    if share and not readonly:
+        raise DiskError(f"{path}: an image can be shared only for reading")
     if fmt == "raw":
-        return RawImage(path, readonly=readonly)
+        return RawImage(path, readonly=readonly, share=share)
     if fmt == "qcow2":
         from disks.qcow2.image import Qcow2Image
         return Qcow2Image(path, readonly=readonly, allow_outside_backing=allow_outside_backing,
-                          _chain=_chain)
+                          share=share, _chain=_chain)
     raise DiskError(f"{path}: unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 

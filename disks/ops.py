@@ -19,14 +19,19 @@ def _qcow2(img, path) -> None:
                         f"`xtbox disk convert {path} NEW.qcow2 --format qcow2`)")
 
 
-def info(path: str, *, chain: bool = False, allow_outside_backing: bool = False) -> list[dict]:
+def info(path: str, *, chain: bool = False, allow_outside_backing: bool = False,
+         share: bool = False) -> list[dict]:
+    """Each layer's format and layout. ``share`` reads an image a running VM holds (its
+    ``in-use`` is then true), as ``qemu-img info -U`` does."""
     out = []
-    with open_image(path, readonly=True, allow_outside_backing=allow_outside_backing) as img:
+    with open_image(path, readonly=True, allow_outside_backing=allow_outside_backing,
+                    share=share) as img:
         layer = img
         while layer is not None:
             entry = {"filename": layer.path, "format": layer.format,
                      "virtual-size": layer.size,
-                     "actual-size": os.stat(layer.path).st_blocks * 512}
+                     "actual-size": os.stat(layer.path).st_blocks * 512,
+                     "in-use": layer.in_use}
             if layer.format == "qcow2":
                 h = layer.header
                 entry.update({"cluster-size": layer.cs, "version": h.version,
@@ -41,11 +46,13 @@ def info(path: str, *, chain: bool = False, allow_outside_backing: bool = False)
     return out
 
 
-def allocation_map(path: str, *, allow_outside_backing: bool = False) -> list[dict]:
+def allocation_map(path: str, *, allow_outside_backing: bool = False,
+                   share: bool = False) -> list[dict]:
     """Runs of the guest disk and where their data lives (like `qemu-img map`)."""
     from disks.qcow2 import clusters as cl
     runs: list[dict] = []
-    with open_image(path, readonly=True, allow_outside_backing=allow_outside_backing) as img:
+    with open_image(path, readonly=True, allow_outside_backing=allow_outside_backing,
+                    share=share) as img:
         if img.format == "raw":
             return [{"start": 0, "length": img.size, "data": True, "file": img.path,
                      "offset": 0}]

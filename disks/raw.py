@@ -12,7 +12,8 @@ from disks.locking import lock
 class RawImage(BlockDevice):
     format = "raw"
 
-    def __init__(self, path: str | os.PathLike, *, readonly: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False,
+                 share: bool = False) -> None:
         self.path = os.fspath(path)
         self.readonly = readonly
         try:
@@ -20,7 +21,7 @@ class RawImage(BlockDevice):
         except OSError as exc:
             raise DiskError(f"{self.path}: cannot open ({exc.strerror})") from None
         try:
-            lock(self.fd, self.path, exclusive=not readonly)
+            self.in_use = not lock(self.fd, self.path, exclusive=not readonly, share=share)
         except Exception:
             os.close(self.fd)
             raise

@@ -34,18 +34,19 @@ class Qcow2Image(BlockDevice):
 
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False,
                  allow_outside_backing: bool = False, _chain: tuple[str, ...] = (),
-                 repairing: bool = False) -> None:
+                 repairing: bool = False, share: bool = False) -> None:
         self.path = os.fspath(path)
         self.repairing = repairing
         self.readonly = readonly
         self.allow_outside_backing = allow_outside_backing
+        self.share = share
         self.fd = -1
         try:
             self.fd = os.open(self.path, os.O_RDONLY if readonly else os.O_RDWR)
         except OSError as exc:
             raise DiskError(f"{self.path}: cannot open ({exc.strerror})") from None
         try:
-            lock(self.fd, self.path, exclusive=not readonly)
+            self.in_use = not lock(self.fd, self.path, exclusive=not readonly, share=share)
             self._load(_chain)
         except BaseException:
             self.close()
@@ -103,7 +104,7 @@ class Qcow2Image(BlockDevice):
             raise BackingFileError(f"{self.path}: backing file {target} is missing")
         if fmt not in (None, "raw", "qcow2"):
             raise BackingFileError(f"{self.path}: backing format {fmt!r} is not supported")
-        return open_image(target, readonly=True, fmt=fmt,
+        return open_image(target, readonly=True, fmt=fmt, share=self.share,
                           allow_outside_backing=self.allow_outside_backing, _chain=chain)
 
     def _check_overlaps(self) -> None:
