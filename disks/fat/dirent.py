@@ -11,7 +11,7 @@ import struct
 import time
 from dataclasses import dataclass
 
-from disks.fat.names import display83
+from disks.fat.names import cased, display83
 
 READ_ONLY, HIDDEN, SYSTEM, VOLUME, DIRECTORY, ARCHIVE = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
 LFN = 0x0F
@@ -46,8 +46,12 @@ class Entry:
 
     @property
     def shown(self) -> str:
-        """The name people see: the long name where another system left one."""
-        return self.long_name or self.name
+        """The name people see: the long name where another system left one, else the 8.3
+        name in the case its case bits give."""
+        if self.long_name:
+            return self.long_name
+        base, _, ext = self.name.partition(".")
+        return cased(base, ext, self.case)
 
     @property
     def is_dir(self) -> bool:

@@ -1,10 +1,12 @@
 """File names on a FAT volume: DOS's 8.3 names, the short names we give longer host names,
-and the long (VFAT) names other systems leave, which we read but never write.
+and VFAT long names.
 
-Our rule for names that are not 8.3 (README, "Files in disk images"): the file is stored
-under a DOS-style short name, as Windows makes one (``Long File Name.txt`` ->
-``LONGFI~1.TXT``), and the copy says so; DOS sees only that name. Lower case is upper-cased
-without comment, as DOS itself does.
+Our rule for names that are not 8.3 (README, "Files in disk images"): the file gets a
+DOS-style short name, as Windows makes one (``Long File Name.txt`` -> ``LONGFI~1.TXT``),
+which is all DOS sees, and the copy says so; a VFAT long name beside it keeps the host name
+for Windows, Linux, mtools and our own tools (so copying the file again replaces it).
+All-lower-case names are stored upper case with Windows NT's case bits, so they come back
+lower case; DOS itself does not care about case.
 """
 
 from __future__ import annotations
@@ -80,15 +82,29 @@ def short_name(name: str, taken: set[str]) -> tuple[str, str]:
     raise DiskError(f"no free short name for {name!r}")
 
 
-def dos_name(name: str, taken: set[str]) -> tuple[str, str, bool]:
-    """(base, ext, shortened) to store ``name`` under in a directory holding ``taken``."""
+LOWER_BASE, LOWER_EXT = 0x08, 0x10         # Windows NT's case bits (entry byte 0Ch)
+
+
+def dos_name(name: str, taken: set[str]) -> tuple[str, str, int, bool]:
+    """(base, ext, case bits, shortened) to store ``name`` under in a directory holding
+    ``taken``. An all-lower-case part keeps its case for Windows, Linux and mtools through
+    the case bits; DOS sees the upper-case name either way."""
     parts = split83(name)
     if parts is not None:
-        return parts[0], parts[1], False
+        base, _, ext = name.partition(".")
+        case = (LOWER_BASE if base.islower() else 0) | (LOWER_EXT if ext.islower() else 0)
+        return parts[0], parts[1], case, False
     if not name or name in (".", ".."):
         raise DiskError(f"{name!r} cannot be a file name")
     base, ext = short_name(name, taken)
-    return base, ext, True
+    return base, ext, 0, True
+
+
+def cased(base: str, ext: str, case: int) -> str:
+    """The name with the case bits applied (as Windows and Linux show it)."""
+    base = base.lower() if case & LOWER_BASE else base
+    ext = ext.lower() if case & LOWER_EXT else ext
+    return f"{base}.{ext}" if ext else base
 
 
 def lfn_part(entry: bytes) -> tuple[int, int, str]:
@@ -105,3 +121,22 @@ def lfn_checksum(raw11: bytes) -> int:
     for b in raw11:
         s = (((s & 1) << 7) + (s >> 1) + b) & 0xFF
     return s
+
+
+def lfn_entries(name: str, raw11: bytes) -> list[bytes]:
+    """The VFAT long-name records for ``name``, in the order they are stored (the last part
+    first, each record holding 13 UTF-16 characters), for the short entry ``raw11``."""
+    units = name.encode("utf-16-le")
+    chars = [units[i:i + 2] for i in range(0, len(units), 2)]
+    if len(chars) > 255:
+        raise DiskError(f"{name!r}: longer than the 255 characters a long name may have")
+    count = -(-len(chars) // 13)
+    chars += [b"\x00\x00"] if len(chars) % 13 else []
+    chars += [b"\xff\xff"] * (count * 13 - len(chars))
+    check = lfn_checksum(raw11)
+    out = []
+    for seq in range(count, 0, -1):
+        part = b"".join(chars[(seq - 1) * 13:seq * 13])
+        out.append(bytes((seq | (0x40 if seq == count else 0),)) + part[:10]
+                   + bytes((0x0F, 0, check)) + part[10:22] + b"\x00\x00" + part[22:26])
+    return out

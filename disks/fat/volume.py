@@ -20,7 +20,7 @@ from disks.errors import DiskError, ImageFormatError
 from disks.fat import dirent
 from disks.fat.bpb import BPB, FLOPPY_FORMATS, SECTOR, parse_bpb
 from disks.fat.dirent import DIRECTORY, ENTRY, LFN, VOLUME, Entry
-from disks.fat.names import dos_name, lfn_checksum, lfn_part, raw83
+from disks.fat.names import cased, dos_name, lfn_checksum, lfn_entries, lfn_part, raw83
 from disks.fat.table import Fat
 
 RUN = 1 << 20                       # the largest single write of file data
@@ -205,27 +205,54 @@ class Volume:
     def _taken(self, cluster: int) -> set[str]:
         return {e.name for e in self.entries(cluster, labels=True)}
 
-    def _slot(self, cluster: int) -> int:
-        """The byte offset of a free record in a directory, growing a subdirectory by a
-        zeroed cluster when it is full."""
+    def _slots(self, cluster: int, count: int) -> list[int]:
+        """Byte offsets of ``count`` consecutive free records in a directory, growing a
+        subdirectory by zeroed clusters when it has no such run."""
         records = list(self._records(cluster))
+        run: list[int] = []
         for i, (offset, rec) in enumerate(records):
-            if rec[0] == dirent.FREE:
-                return offset
             if rec[0] == dirent.END:
-                # Records after the end mark may hold old bytes: keep the mark after us.
-                if i + 1 < len(records) and records[i + 1][1][0] != dirent.END:
-                    self.dev.write(records[i + 1][0], b"\x00")
-                return offset
+                # Everything from the end mark on is free; records after it may hold old
+                # bytes, so the mark is kept after what we write.
+                rest = [o for o, _ in records[i:]]
+                if len(run) + len(rest) >= count:
+                    used = count - len(run)
+                    if used < len(rest) and records[i + used][1][0] != dirent.END:
+                        self.dev.write(rest[used], b"\x00")
+                    return run + rest[:used]
+                run += rest
+                break
+            run = run + [offset] if rec[0] == dirent.FREE else []
+            if len(run) == count:
+                return run
         if cluster == 0:
             raise FatError(f"{self.where}: the root directory is full "
                            f"({self.bpb.root_entries} entries); use a subdirectory")
+        per = self.cluster_bytes // ENTRY
+        grow = -(-(count - len(run)) // per)
         last = self.fat.chain(cluster)[-1]
-        new = self.fat.allocate(1)[0]
-        self.dev.write(self._cluster_offset(new), bytes(self.cluster_bytes))
-        self.fat[last] = new
+        new = self.fat.allocate(grow, after=last)
+        for n in new:
+            self.dev.write(self._cluster_offset(n), bytes(self.cluster_bytes))
         self.commit_fat()
-        return self._cluster_offset(new)
+        added = [self._cluster_offset(n) + i * ENTRY for n in new for i in range(per)]
+        return (run + added)[:count]
+
+    def _place(self, parent: Entry, name: str, entry: Entry) -> tuple[Entry, bool]:
+        """Write a new entry for ``name`` into ``parent``: its 8.3 name (a short name when
+        it has none), case bits, and a long name for other systems when the 8.3 form would
+        lose something. Returns the entry and whether DOS sees a shortened name."""
+        base, ext, case, shortened = dos_name(name, self._taken(parent.cluster))
+        entry.raw_name, entry.case = raw83(base, ext), case
+        longs = lfn_entries(name, entry.raw_name) if cased(base, ext, case) != name else []
+        offsets = self._slots(parent.cluster, len(longs) + 1)
+        for offset, rec in zip(offsets, longs, strict=False):
+            self.dev.write(offset, rec)
+        entry.offset = offsets[-1]
+        entry.lfn_offsets = tuple(offsets[:-1])
+        entry.long_name = name if longs else None
+        self.dev.write(entry.offset, entry.encode())
+        return entry, shortened
 
     def _write_data(self, source, size: int) -> int:
         """Clusters for ``size`` bytes from ``source`` (bytes or a binary file), written;
@@ -260,11 +287,6 @@ class Volume:
         old = self.find(parent.cluster, name)
         if old is not None and old.is_dir:
             raise FatError(f"{self.where}: {old.shown} is a directory")
-        if old is None:
-            base, ext, shortened = dos_name(name, self._taken(parent.cluster))
-            raw = raw83(base, ext)
-        else:
-            raw, shortened = old.raw_name, False
         first = self._write_data(source, size)
         self.commit_fat()
         mdate, mt = dirent.to_dos(time.time() if mtime is None else mtime)
@@ -277,10 +299,8 @@ class Volume:
                 self.fat.free_chain(old.cluster)
                 self.commit_fat()
             return entry, False
-        entry = Entry(raw, attr, size, first, mdate, mt, cdate, ct, 0, cdate)
-        entry.offset = self._slot(parent.cluster)
-        self.dev.write(entry.offset, entry.encode())
-        return entry, shortened
+        return self._place(parent, name,
+                           Entry(b"", attr, size, first, mdate, mt, cdate, ct, 0, cdate))
 
     def mkdir(self, parent: Entry, name: str, *, mtime: float | None = None
               ) -> tuple[Entry, bool]:
@@ -289,7 +309,6 @@ class Volume:
             raise FatError(f"{self.where}: {parent.shown} is not a directory")
         if self.find(parent.cluster, name) is not None:
             raise FatError(f"{self.where}: {name} already exists")
-        base, ext, shortened = dos_name(name, self._taken(parent.cluster))
         mdate, mt = dirent.to_dos(time.time() if mtime is None else mtime)
         cluster = self.fat.allocate(1)[0]
         block = bytearray(self.cluster_bytes)
@@ -299,10 +318,7 @@ class Volume:
         block[ENTRY:2 * ENTRY] = dotdot.encode()
         self.dev.write(self._cluster_offset(cluster), bytes(block))
         self.commit_fat()
-        entry = replace(dot, raw_name=raw83(base, ext))
-        entry.offset = self._slot(parent.cluster)
-        self.dev.write(entry.offset, entry.encode())
-        return entry, shortened
+        return self._place(parent, name, replace(dot))
 
     def remove(self, e: Entry) -> None:
         """Remove a file or an empty directory."""
@@ -323,7 +339,7 @@ class Volume:
         raw = label.upper().encode("cp437").ljust(11)[:11]
         d, t = dirent.to_dos(time.time())
         entry = Entry(raw, dirent.ARCHIVE | VOLUME, 0, 0, d, t)
-        entry.offset = self._slot(0)
+        entry.offset = self._slots(0, 1)[0]
         self.dev.write(entry.offset, entry.encode())
 
 

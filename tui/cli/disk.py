@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 
 from disks import DiskError, create_image, format_size, ops, parse_size
@@ -25,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("qcow2", "raw"), default="qcow2")
     p.add_argument("--backing", metavar="FILE", help="create a copy-on-write overlay on FILE")
     p.add_argument("--cluster-size", default="64K")
+    p.add_argument("--fat", action="store_true", help="format it for DOS: a FAT12 floppy for "
+                   "floppy sizes, else an MBR with one FAT12/FAT16 partition")
+    p.add_argument("--label", metavar="NAME", help="volume label (with --fat)")
+    p.add_argument("--from", dest="from_dir", metavar="DIR",
+                   help="copy a host folder's contents onto it (with --fat)")
     p.set_defaults(handler=_create)
 
     p = dsub.add_parser("info", parents=[common], help="show an image's format and layout")
@@ -64,6 +70,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_map)
 
+    from tui.cli import disk_files
+    disk_files.register(dsub, _guard, ProgressBar)
+
 
 def _guard(fn):
     def run(args: argparse.Namespace) -> int:
@@ -100,6 +109,8 @@ class ProgressBar:
 @_guard
 def _create(args) -> int:
     size = parse_size(args.size) if args.size else None
+    if args.fat or args.label or args.from_dir:
+        return _create_fat(args, size)
     create_image(args.path, size, fmt=args.format, backing=args.backing,
                  cluster_size=parse_size(args.cluster_size),
                  allow_outside_backing=args.allow_outside_backing)
@@ -108,10 +119,46 @@ def _create(args) -> int:
     return 0
 
 
+def _create_fat(args, size: int | None) -> int:
+    from pathlib import Path
+
+    from disks.fat import transfer
+    from disks.fat.image import create_fat_image, open_volume
+    if not args.fat:
+        raise DiskError("--label and --from need --fat")
+    if args.backing:
+        raise DiskError("--fat makes a new file system; it cannot go on an overlay (--backing)")
+    if size is None:
+        raise DiskError(f"{args.path}: a size is needed (e.g. 1.44M or 32M)")
+    source = Path(args.from_dir) if args.from_dir else None
+    if source is not None and not source.is_dir():
+        raise DiskError(f"--from {source}: no such folder")
+    what = create_fat_image(args.path, size, fmt=args.format, label=args.label)
+    report = transfer.Report()
+    if source is not None:
+        report.total = transfer.tree_bytes(source)
+        if report.total > 4 << 20:
+            report.progress = ProgressBar("copy")
+        try:
+            with open_volume(args.path, readonly=False) as vol:
+                transfer.fill(vol, source, report)
+        except BaseException:
+            os.unlink(args.path)
+            raise
+        for host, dos in report.renamed:
+            print(f"{host}: not an 8.3 name; DOS sees it as {dos}", file=sys.stderr)
+    print(f"created {args.path} ({args.format}, {what}"
+          + (f", {report.files} files from {source}" if source is not None else "") + ")")
+    return 0
+
+
 @_guard
 def _info(args) -> int:
     layers = ops.info(args.path, chain=args.chain,
-                      allow_outside_backing=args.allow_outside_backing)
+                      allow_outside_backing=args.allow_outside_backing, share=True)
+    if layers[0]["in-use"]:
+        from tui.control.inventory import in_use_note
+        layers[0]["in-use-by"] = in_use_note(args.path)
     if args.json:
         print(json.dumps(layers if args.chain else layers[0], indent=2))
         return 0
@@ -121,6 +168,9 @@ def _info(args) -> int:
         print(f"  virtual size: {format_size(layer['virtual-size'])} "
               f"({layer['virtual-size']} bytes)")
         print(f"  disk size: {format_size(layer['actual-size'])}")
+        if layer.get("in-use-by"):
+            print(f"  in use: by {layer['in-use-by']}; read without its lock, as it was "
+                  "last written")
         if layer["format"] == "qcow2":
             print(f"  cluster size: {layer['cluster-size']}")
             if layer["backing-filename"]:
@@ -188,7 +238,14 @@ def _convert(args) -> int:
 
 @_guard
 def _map(args) -> int:
-    runs = ops.allocation_map(args.path, allow_outside_backing=args.allow_outside_backing)
+    runs = ops.allocation_map(args.path, allow_outside_backing=args.allow_outside_backing,
+                              share=True)
+    from disks import open_image
+    with open_image(args.path, readonly=True, share=True) as img:
+        if img.in_use:
+            from tui.control.inventory import in_use_note
+            print(f"xtbox: note: {args.path} is in use by {in_use_note(args.path)}: the map "
+                  "is as it was last written", file=sys.stderr)
     if args.json:
         print(json.dumps(runs, indent=2))
         return 0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from disks import DiskError, probe
 from disks.ops import info
-from engine.vmm import home
+from engine.vmm import home, runstate
 from engine.vmm.profile import Profile, ProfileError
 from tui.control.vms import _folders
 
@@ -56,16 +56,46 @@ def list_disks() -> list[dict]:
     return out
 
 
+def running_users(path: str | os.PathLike) -> list[str]:
+    """The running VMs that have ``path`` as one of their drives (and so hold it for
+    writing)."""
+    key = Path(path).resolve()
+    names = []
+    for folder in _folders():
+        if runstate.running_pid(folder) is None:
+            continue
+        try:
+            profile = Profile.load(folder)
+        except ProfileError:
+            continue
+        if any(p.resolve() == key for p in profile.disk_paths().values()):
+            names.append(profile.name)
+    return names
+
+
+def in_use_note(path: str | os.PathLike) -> str:
+    """Who holds an image for writing, for messages: "VM 'dos' (running)" or "another
+    process"."""
+    names = running_users(path)
+    if names:
+        return ", ".join(f"VM {n!r}" for n in names) + " (running)"
+    return "another process"
+
+
 def describe(path: str, used_by: list[str]) -> dict:
+    """One image as the disk manager shows it; an image a running VM holds is read without
+    a lock (``in_use``: what the guest has written so far)."""
     entry = {"path": path, "format": None, "virtual_size": None, "file_size": None,
-             "backing": [], "used_by": used_by, "snapshots": 0, "error": None}
+             "backing": [], "used_by": used_by, "snapshots": 0, "error": None,
+             "in_use": False}
     try:
         entry["file_size"] = os.stat(path).st_blocks * 512
         entry["format"] = probe(path)
-        chain = info(path, chain=True, allow_outside_backing=True)
+        chain = info(path, chain=True, allow_outside_backing=True, share=True)
     except (DiskError, OSError) as exc:
         entry["error"] = str(exc)
         return entry
+    entry["in_use"] = chain[0]["in-use"]
     entry["virtual_size"] = chain[0]["virtual-size"]
     entry["snapshots"] = len(chain[0].get("snapshots", []))
     entry["backing"] = [str(Path(e["filename"]).resolve()) for e in chain[1:]]
