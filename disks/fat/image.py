@@ -70,7 +70,11 @@ def create_fat_image(path: str | os.PathLike, size: int, *, fmt: str = "qcow2",
         raise
     kind = f"FAT{bpb.fat_bits}"
     if bpb.hidden:
-        return f"{kind} partition of {bpb.total_sectors * SECTOR / 2**20:.1f} MiB"
+        what = f"{kind} partition of {bpb.total_sectors * SECTOR / 2**20:.1f} MiB"
+        if bpb.hidden + bpb.total_sectors < size // SECTOR - mbr.HDD_HEADS * mbr.HDD_SECTORS:
+            what += (f"; the BIOS reaches only the first {mbr.HDD_CYLINDERS} cylinders "
+                     "(504 MiB), so the rest of the disk is left unpartitioned")
+        return what
     return f"{kind} floppy"
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from disks.errors import DiskError, ImageFormatError
 from disks.fat import dirent
@@ -238,21 +238,26 @@ class Volume:
         added = [self._cluster_offset(n) + i * ENTRY for n in new for i in range(per)]
         return (run + added)[:count]
 
-    def _place(self, parent: Entry, name: str, entry: Entry) -> tuple[Entry, bool]:
-        """Write a new entry for ``name`` into ``parent``: its 8.3 name (a short name when
-        it has none), case bits, and a long name for other systems when the 8.3 form would
-        lose something. Returns the entry and whether DOS sees a shortened name."""
+    def _claim(self, parent: Entry, name: str) -> _Name:
+        """Room in ``parent`` for ``name``, found before any data is written (so a full
+        root directory costs nothing): its 8.3 name (a short name when it has none), case
+        bits, and a long name for other systems when the 8.3 form would lose something."""
         base, ext, case, shortened = dos_name(name, self._taken(parent.cluster))
-        entry.raw_name, entry.case = raw83(base, ext), case
-        longs = lfn_entries(name, entry.raw_name) if cased(base, ext, case) != name else []
-        offsets = self._slots(parent.cluster, len(longs) + 1)
-        for offset, rec in zip(offsets, longs, strict=False):
+        raw = raw83(base, ext)
+        longs = lfn_entries(name, raw) if cased(base, ext, case) != name else []
+        return _Name(raw, case, longs, shortened, name,
+                     self._slots(parent.cluster, len(longs) + 1))
+
+    def _place(self, claim: _Name, entry: Entry) -> tuple[Entry, bool]:
+        """Write the entry (long-name records first) into the room claimed for it."""
+        entry.raw_name, entry.case = claim.raw, claim.case
+        for offset, rec in zip(claim.offsets, claim.longs, strict=False):
             self.dev.write(offset, rec)
-        entry.offset = offsets[-1]
-        entry.lfn_offsets = tuple(offsets[:-1])
-        entry.long_name = name if longs else None
+        entry.offset = claim.offsets[-1]
+        entry.lfn_offsets = tuple(claim.offsets[:-1])
+        entry.long_name = claim.name if claim.longs else None
         self.dev.write(entry.offset, entry.encode())
-        return entry, shortened
+        return entry, claim.shortened
 
     def _write_data(self, source, size: int) -> int:
         """Clusters for ``size`` bytes from ``source`` (bytes or a binary file), written;
@@ -287,6 +292,7 @@ class Volume:
         old = self.find(parent.cluster, name)
         if old is not None and old.is_dir:
             raise FatError(f"{self.where}: {old.shown} is a directory")
+        claim = self._claim(parent, name) if old is None else None
         first = self._write_data(source, size)
         self.commit_fat()
         mdate, mt = dirent.to_dos(time.time() if mtime is None else mtime)
@@ -299,8 +305,8 @@ class Volume:
                 self.fat.free_chain(old.cluster)
                 self.commit_fat()
             return entry, False
-        return self._place(parent, name,
-                           Entry(b"", attr, size, first, mdate, mt, cdate, ct, 0, cdate))
+        assert claim is not None
+        return self._place(claim, Entry(b"", attr, size, first, mdate, mt, cdate, ct, 0, cdate))
 
     def mkdir(self, parent: Entry, name: str, *, mtime: float | None = None
               ) -> tuple[Entry, bool]:
@@ -309,6 +315,7 @@ class Volume:
             raise FatError(f"{self.where}: {parent.shown} is not a directory")
         if self.find(parent.cluster, name) is not None:
             raise FatError(f"{self.where}: {name} already exists")
+        claim = self._claim(parent, name)
         mdate, mt = dirent.to_dos(time.time() if mtime is None else mtime)
         cluster = self.fat.allocate(1)[0]
         block = bytearray(self.cluster_bytes)
@@ -318,7 +325,7 @@ class Volume:
         block[ENTRY:2 * ENTRY] = dotdot.encode()
         self.dev.write(self._cluster_offset(cluster), bytes(block))
         self.commit_fat()
-        return self._place(parent, name, replace(dot))
+        return self._place(claim, replace(dot))
 
     def remove(self, e: Entry) -> None:
         """Remove a file or an empty directory."""
@@ -341,6 +348,16 @@ class Volume:
         entry = Entry(raw, dirent.ARCHIVE | VOLUME, 0, 0, d, t)
         entry.offset = self._slots(0, 1)[0]
         self.dev.write(entry.offset, entry.encode())
+
+
+@dataclass
+class _Name:
+    raw: bytes
+    case: int
+    longs: list[bytes]
+    shortened: bool
+    name: str
+    offsets: list[int]
 
 
 def split_path(path: str) -> list[str]:

@@ -5,7 +5,8 @@
 ; offset 1BEh, read its first sector through INT 13h AH=02h with the CHS the entry gives
 ; (retrying after a reset, as floppy-era BIOSes need), check its 55AAh signature and jump to it
 ; at 0000:7C00 with DL = the boot drive and DS:SI = its table entry (what DOS boot sectors and
-; chain loaders expect). 8086 instructions only; 446 bytes, then the partition table.
+; chain loaders expect). 8086 instructions only; 440 bytes of code, the disk signature,
+; then the partition table.
 ;
 ; Build: make -C disks/fat/boot (nasm -f bin); a test rebuilds it and compares.
 
@@ -115,4 +116,6 @@ msg_active:     db      "No active partition (make one active with FDISK)", 13, 
 msg_read:       db      "Error loading the partition's boot sector", 13, 10, 0
 msg_system:     db      "Missing operating system (run SYS C: from a DOS floppy)", 13, 10, 0
 
-        times   446 - ($ - $$) db 0
+        times   440 - ($ - $$) db 0     ; the code ends here; what follows is data
+        dd      0                       ; disk signature (Windows NT's; set by mkfs)
+        dw      0
