@@ -17,6 +17,13 @@ from engine.errors import ConfigError
 from tui.control import manager
 
 
+def _users(d: dict) -> str:
+    """The VMs using a disk; one a running VM holds for writing is marked "in use" (what the
+    screen shows of it is read without its lock)."""
+    users = ", ".join(d["used_by"]) or "-"
+    return f"{users} (in use)" if d.get("in_use") else users
+
+
 class DisksScreen(Screen):
     BINDINGS = [Binding("n", "new", "New disk"), Binding("o", "overlay", "Overlay"),
                 Binding("k", "check", "Check"), Binding("v", "convert", "Convert"),
@@ -57,7 +64,7 @@ class DisksScreen(Screen):
                           format_size(d["virtual_size"]) if d["virtual_size"] else "-",
                           format_size(d["file_size"]) if d["file_size"] is not None else "-",
                           " -> ".join(Path(b).name for b in d["backing"]) or "-",
-                          ", ".join(d["used_by"]) or "-")
+                          _users(d))
         if not disks:
             self.query_one("#detail", Label).update("No disks yet: press n to create one.")
 

@@ -13,8 +13,18 @@ from pathlib import Path
 import pytest
 
 from disks.fat.image import open_volume
-from tests.disks.fat.oracles import (ENV, free_bytes, fsck, mdir, mtools, mtype, needs_fsck,
-                                     needs_mtools, needs_qemu_img, raw_view)
+from tests.disks.fat.oracles import (
+    ENV,
+    free_bytes,
+    fsck,
+    mdir,
+    mtools,
+    mtype,
+    needs_fsck,
+    needs_mtools,
+    needs_qemu_img,
+    raw_view,
+)
 from tui.cli import main
 
 pytestmark = [needs_mtools, needs_fsck]
