@@ -9,19 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.tui.conftest import kill_vms
+from tests.tui.conftest import home  # noqa: F401 (the fixture: a private XTBOX_HOME)
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    h = tmp_path / "home"
-    monkeypatch.setenv("XTBOX_HOME", str(h))
-    yield h
-    kill_vms(h)
 
 
 def xtbox(*args, code: int = 0) -> subprocess.CompletedProcess:
