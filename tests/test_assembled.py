@@ -1,6 +1,7 @@
 """Every binary we commit beside its nasm source (the ROM, the demo disk, guest programs,
-benchmark workloads) is exactly what that source assembles to: one test for all of them, so a
-new guest is covered the moment its .asm and .img/.bin are committed.
+benchmark workloads, the FAT disks' boot code) is exactly what that source assembles to: one
+test for all of them, so a new guest is covered the moment its .asm and .img/.bin are
+committed.
 
 A committed floppy image may be the assembled bytes padded with zeros to a floppy size."""
 
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _pairs() -> list[tuple[Path, Path]]:
     pairs = []
-    for source in sorted(ROOT.glob("[et]*/**/*.asm")):
+    for source in sorted(ROOT.glob("[det]*/**/*.asm")):
         if "build" in source.parts:
             continue
         for suffix in (".bin", ".img"):
@@ -32,7 +33,8 @@ PAIRS = _pairs()
 
 def test_the_known_binaries_are_covered():
     names = {b.name for _, b in PAIRS}
-    assert {"rom.bin", "demo.img", "bios_services.img", "cpu_mix.img"} <= names
+    assert {"rom.bin", "demo.img", "bios_services.img", "cpu_mix.img",
+                     "mbr.bin", "vbr.bin"} <= names
 
 
 @pytest.mark.skipif(shutil.which("nasm") is None, reason="nasm not installed")

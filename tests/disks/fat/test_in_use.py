@@ -21,7 +21,7 @@ def xtbox(*args, code: int = 0) -> subprocess.CompletedProcess:
     return r
 
 
-def test_running_vm_disk_is_read_shared_and_write_refused(home, tmp_path):
+def test_running_vm_disk_is_read_shared_and_write_refused(home, tmp_path):  # noqa: F811
     src = tmp_path / "src"
     src.mkdir()
     (src / "there.txt").write_text("before the VM")
