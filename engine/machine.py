@@ -207,7 +207,7 @@ class Machine:
         self.state = "running"
         started = time.monotonic()
         budget_start, budget_instr = started, cpu.instructions
-        timed = (self.pit, self.keyboard, *self.uarts)
+        timed = (self.pit, self.keyboard, *self.uarts, self.bios)
         try:
             while not self._stop.is_set():
                 if not self._resume.is_set():
@@ -257,7 +257,8 @@ class Machine:
 
     def _hard_reset(self) -> None:
         self._reset_requested = False
-        for chip in (self.pic, self.pit, self.ppi, self.keyboard, self.video, *self.uarts):
+        for chip in (self.pic, self.pit, self.ppi, self.keyboard, self.video, *self.uarts,
+                     self.bios):
             chip.reset()
         self.cpu.set_intr(False)
         self.cpu.reset()

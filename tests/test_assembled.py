@@ -21,7 +21,7 @@ def _pairs() -> list[tuple[Path, Path]]:
     for source in sorted(ROOT.glob("[det]*/**/*.asm")):
         if "build" in source.parts:
             continue
-        for suffix in (".bin", ".img"):
+        for suffix in (".bin", ".img", ".com"):
             binary = source.with_suffix(suffix)
             if binary.exists():
                 pairs.append((source, binary))

@@ -1,5 +1,6 @@
 """Our BIOS: a small ROM of stubs (rom.asm, assembled to rom.bin) whose services run on the
-host (video.py, disk.py, keyboard.py, system.py). See rom.asm for the trap protocol."""
+host (video.py, disk.py, keyboard.py, serial.py, system.py). See rom.asm for the trap protocol
+and waits.py for services that wait for hardware in guest time."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from engine.bios import layout
 from engine.bios.disk import DiskService
 from engine.bios.keyboard import Keyboard
 from engine.bios.regs import Regs
+from engine.bios.serial import SerialService
 from engine.bios.system import System
 from engine.bios.video import Video
+from engine.bios.waits import Waits
 
 ROM_PATH = Path(__file__).with_name("rom.bin")
 
@@ -23,7 +26,8 @@ def rom_image() -> bytes:
 class Bios:
     """Answers the ROM's traps. Attached to the bus at the trap ports."""
 
-    PORTS = [(layout.TRAP_VECTOR, layout.TRAP_POST)]
+    PORTS = [(layout.TRAP_VECTOR, layout.TRAP_WAIT)]
+    WAITING = frozenset({0x14, 0x17})     # services that may wait for hardware (waits.py)
 
     def __init__(self, machine: Any) -> None:
         self.machine = machine
@@ -36,9 +40,12 @@ class Bios:
         self._in_service = False
         self.failures = 0                     # exceptions the safety net caught (tests: 0)
         self._reported: set[tuple[str, str, int]] = set()
+        self.serial = SerialService(self)
+        self.waits = Waits(self)
         s = self.system
         self.handlers = {0x09: self.keyboard.int09, 0x10: self.video.int10,
-                         0x11: s.int11, 0x12: s.int12, 0x13: self.disk.int13, 0x14: s.int14,
+                         0x11: s.int11, 0x12: s.int12, 0x13: self.disk.int13,
+                         0x14: self.serial.int14,
                          0x15: s.int15, 0x17: s.int17, 0x18: s.no_boot, 0x19: s.boot,
                          0x1A: s.int1a}
 
@@ -64,13 +71,18 @@ class Bios:
             vector = layout.stub_vector(r.ip)
             handler = self.handlers.get(vector) if vector is not None else None
             if handler is not None:
-                handler(r)
+                if vector in self.WAITING:
+                    self.waits.call(r, vector, handler)
+                else:
+                    handler(r)
             elif vector is not None and (8 <= vector <= 0x0F):
                 self.bus.port_write(0x20, 0x20, 1)     # an IRQ nobody serves: EOI it
         elif port == layout.TRAP_INT16:
             self.keyboard.int16(r)
         elif port == layout.TRAP_INT08:
             self.system.int08(r)
+        elif port == layout.TRAP_WAIT:
+            self.waits.retry(r, self.handlers)
         elif port == layout.TRAP_POST:
             self.system.post(r)
 
@@ -94,13 +106,21 @@ class Bios:
         except Exception:
             pass
 
-    # the device contract, for the bus
+    # the device contract, for the bus and the machine's clock (the waits' wake-ups)
+    def tick(self, now: int) -> None:
+        self.waits.tick(now)
+
+    def next_event(self, now: int) -> int | None:
+        return self.waits.next_event(now)
+
     def reset(self) -> None:
-        pass
+        self.waits.reset()
 
     def get_state(self) -> dict:
-        return {"e0": self.keyboard.e0, "alt_number": self.keyboard.alt_number}
+        return {"e0": self.keyboard.e0, "alt_number": self.keyboard.alt_number,
+                "waits": self.waits.get_state()}
 
     def set_state(self, state: dict) -> None:
         self.keyboard.e0 = state.get("e0", False)
         self.keyboard.alt_number = state.get("alt_number", 0)
+        self.waits.set_state(state.get("waits", {}))

@@ -12,6 +12,7 @@
 ;               E1h  INT 16h keyboard service (live CF=1: nothing yet, wait for a key)
 ;               E2h  INT 08h timer bookkeeping
 ;               E3h  power-on self test and bootstrap
+;               E4h  a service waiting for hardware asks again (hw_wait below)
 
 BITS 16
 CPU 8086
@@ -21,6 +22,7 @@ ORG 0
 %define TRAP_INT16  0xE1
 %define TRAP_INT08  0xE2
 %define TRAP_POST   0xE3
+%define TRAP_WAIT   0xE4
 
     times 0xE000 - ($ - $$) db 0xFF
 
@@ -75,6 +77,19 @@ post:
     cli
     out TRAP_POST, al
     jmp halt_loop
+
+    times 0xE480 - ($ - $$) db 0xFF
+; ---- F000:E480 a service waiting for hardware (INT 14h's UART, INT 17h's printer) -----------
+; The service's host half found the hardware not ready: it pointed IP here (its INT frame
+; still on the stack) and armed a wake-up for when the hardware could have moved or its
+; timeout ends (engine/bios/waits.py). Guest time runs meanwhile; the host answers CF=1 in the
+; live flags while it still waits, and the IRET returns the service's result to the caller.
+hw_wait:
+    sti
+    hlt
+    out TRAP_WAIT, al
+    jc hw_wait
+    iret
 
 ; ---- F000:EFC7: the diskette parameter table (INT 1Eh), at the IBM address ----------------
     times 0xEFC7 - ($ - $$) db 0xFF

@@ -1,4 +1,4 @@
-"""POST and bootstrap, the timer tick, and the small services: INT 11h 12h 14h 15h 17h 18h 19h
+"""POST and bootstrap, the timer tick, and the small services: INT 11h 12h 15h 17h 18h 19h
 1Ah."""
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ class System:
         r.ww(bda.KBD_BUF_STOP, bda.KBD_BUFFER_END)
         r.wb(bda.HDD_COUNT, m.hard_disk_count())
         r.ww(bda.RESET_FLAG, 0)
+        for i in range(4):                             # the IBM POST's time-out counts
+            r.wb(bda.PRINTER_TIMEOUT + i, 0x14)
+            r.wb(bda.RS232_TIMEOUT + i, 0x01)
         self.sync_ticks(r)
         # The chips: PIC as the XT BIOS programs it, PIT channel 0 at 18.2 Hz.
         bus = self.bios.bus
@@ -165,36 +168,3 @@ class System:
     def int17(self, r: Regs) -> None:
         r.set(ah=0x30 if r.ah != 0x00 else 0x01)      # no printer: not selected / time-out
         r.carry(False)
-
-    def int14(self, r: Regs) -> None:
-        port = r.rw(bda.COM_PORTS + 2 * (r.dx & 3))
-        bus = self.bios.bus
-        if not port:
-            r.set(ah=0x80)
-            return
-        ah = r.ah
-        if ah == 0x00:
-            divisors = (1047, 768, 384, 192, 96, 48, 24, 12)
-            div = divisors[r.al >> 5]
-            bus.port_write(port + 3, 0x80, 1)
-            bus.port_write(port, div & 0xFF, 1)
-            bus.port_write(port + 1, div >> 8, 1)
-            bus.port_write(port + 3, r.al & 0x1F, 1)
-            bus.port_write(port + 1, 0, 1)
-        elif ah == 0x01:
-            for _ in range(1000):
-                if bus.port_read(port + 5, 1) & 0x20:
-                    break
-            else:
-                r.set(ah=0x80 | bus.port_read(port + 5, 1))
-                return
-            bus.port_write(port, r.al, 1)
-        elif ah == 0x02:
-            lsr = bus.port_read(port + 5, 1)
-            if not lsr & 1:
-                r.set(ah=0x80 | lsr)
-                return
-            r.set(al=bus.port_read(port, 1))
-            r.set(ah=bus.port_read(port + 5, 1) & 0x1E)
-            return
-        r.set(ah=bus.port_read(port + 5, 1), al=bus.port_read(port + 6, 1))

@@ -198,6 +198,11 @@ class UART16550(Chip):
                 times.append(t)
         return max(min(times), now) if times else None
 
+    def received_at(self) -> int | None:
+        """When the next byte from the host enters the receiver, if one is on its way (the
+        BIOS's receive wait sleeps until then)."""
+        return self.rx_next if self.rx_pending else None
+
     # -- modem lines ----------------------------------------------------------------------
     def _sample_modem(self) -> None:
         if self.loopback:

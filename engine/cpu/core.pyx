@@ -142,6 +142,12 @@ cdef class CPU:
     def halted(self):
         return bool(self.s.halted)
 
+    def wake(self):
+        """End a HLT without an interrupt: our BIOS's timed waits (engine/bios/waits.py) halt
+        until the hardware they poll could have moved, and the machine wakes them then."""
+        self.s.halted = 0
+        self.sig.attn = 1
+
     @property
     def instructions(self):
         return self.icount

@@ -54,6 +54,9 @@ class StdioBackend(SerialBackend):
             data, self._incoming = bytes(self._incoming), bytearray()
         return data
 
+    def get_modem(self) -> tuple[bool, bool, bool, bool]:
+        return (True, True, False, True)     # CTS DSR DCD, as for every stream backend
+
 
 def open_backend(spec: str, label: str = "com1") -> SerialBackend:
     """Open the backend a spec names; a malformed spec is a ConfigError naming it. A device

@@ -80,6 +80,12 @@ class StreamBackend(SerialBackend):
         return data
 
     def close(self) -> None:
+        # What the guest sent last goes out first (the VM powering off after its last byte),
+        # as long as a peer takes it within a second.
+        deadline = time.monotonic() + 1.0
+        while self.connected and self._out and time.monotonic() < deadline:
+            self._wake.set()
+            time.sleep(0.01)
         self._closing = True
         self._wake.set()
         if self._thread is not None:
@@ -88,6 +94,12 @@ class StreamBackend(SerialBackend):
         self.connected = False
         if self.dropped and self.on_drop is not None:
             self.on_drop(self.dropped, final=True)
+
+    def get_modem(self) -> tuple[bool, bool, bool, bool]:
+        """A stream has no modem lines of its own: CTS, DSR and DCD read as asserted (as QEMU
+        shows them for such backends), so a guest that checks them before sending (the
+        BIOS's INT 14h) may send. Backends with real lines override this."""
+        return (True, True, False, True)
 
     def status(self) -> dict:
         return {"connected": self.connected, "detail": self.detail,

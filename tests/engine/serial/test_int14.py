@@ -1,0 +1,146 @@
+"""INT 14h waits as the IBM BIOS does, in guest time: tests/guests/int14_lab.img talks to COM1
+only through the BIOS, from 300 to 115200 baud, while the host reads slowly; and the machine
+keeps running (the timer ticks) while a call waits."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from engine.bios import bda
+from engine.bios.waits import COUNT
+from engine.chips.serial_backend import MemoryBackend, NullBackend
+from engine.machine import PIT_HZ
+from tests.engine.serial.lab import open_raw
+
+ROOT = Path(__file__).resolve().parents[3]
+IMAGE = ROOT / "tests" / "guests" / "int14_lab.img"
+COUNTS = (16, 64, 256, 1024, 2048)          # int14_lab.asm's bytes per rate
+
+
+def slow_read(fd: int, n: int, timeout: float = 60) -> bytes:
+    """Read ``n`` bytes at most 32 at a time with a pause after each: a host slower than the
+    faster line rates."""
+    got = bytearray()
+    deadline = time.monotonic() + timeout
+    while len(got) < n and time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.5)[0]:
+            got += os.read(fd, min(32, n - len(got)))
+            time.sleep(0.01)
+    return bytes(got)
+
+
+def test_int14_lab_at_every_rate_with_a_slow_reader(tmp_path):
+    image = tmp_path / "lab.img"
+    image.write_bytes(IMAGE.read_bytes())
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "run", "--fda", str(image),
+                             "--serial", "pty", "--max-seconds", "120"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = proc.stderr.readline().decode()
+        path = re.search(r"(/dev/pts/\d+)", line).group(1)
+        fd = open_raw(path)
+        for i, n in enumerate(COUNTS):
+            block = slow_read(fd, 2 + n)
+            assert block == b"R" + bytes([48 + i]) + bytes((13 * k + i) & 0xFF
+                                                            for k in range(n)), f"rate {i}"
+            answer = bytes((7 * k + 3 * i) & 0xFF for k in range(n))
+            os.write(fd, answer)
+            total = sum(answer) & 0xFFFF
+            assert slow_read(fd, 3) == b"S" + total.to_bytes(2, "little"), f"rate {i}"
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert b"int14 ok" in out, out + err
+    assert proc.returncode == 1                     # isa-debug-exit 0 -> (0 << 1) | 1
+
+
+# ---- the waits inside one machine ---------------------------------------------------------
+def machine_with(tmp_path, backend, program: bytes):
+    """A machine booting ``program`` as its boot sector, COM1 on ``backend``."""
+    from engine.machine import Machine, MachineConfig
+    image = tmp_path / "boot.img"
+    image.write_bytes(program.ljust(510, b"\x90") + b"\x55\xaa" + bytes(368640 - 512))
+    m = Machine(MachineConfig(fda=str(image)))
+    m.uarts[0].backend = backend
+    return m
+
+
+# Sends X, Y, Z through INT 14h AH=01h, keeping AX after each at 0:500h, 0:502h, 0:508h and the
+# tick count before and after the third at 0:504h, 0:506h; then exits through port F4h.
+SEND_THREE = bytes([0x31, 0xC0, 0x8E, 0xD8,              # xor ax,ax; mov ds,ax
+                    0xB8, 0x58, 0x01, 0x31, 0xD2,        # mov ax,0158h; xor dx,dx
+                    0xCD, 0x14, 0xA3, 0x00, 0x05,        # int 14h; mov [500h],ax
+                    0xB8, 0x59, 0x01,                    # mov ax,0159h
+                    0xCD, 0x14, 0xA3, 0x02, 0x05,        # int 14h; mov [502h],ax
+                    0xA1, 0x6C, 0x04, 0xA3, 0x04, 0x05,  # mov ax,[46Ch]; mov [504h],ax
+                    0xB8, 0x5A, 0x01,                    # mov ax,015Ah
+                    0xCD, 0x14, 0xA3, 0x08, 0x05,        # int 14h; mov [508h],ax
+                    0xA1, 0x6C, 0x04, 0xA3, 0x06, 0x05,  # mov ax,[46Ch]; mov [506h],ax
+                    0xB0, 0x00, 0xE6, 0xF4, 0xFA, 0xF4])  # mov al,0; out F4h,al; cli; hlt
+
+
+def word(m, addr: int) -> int:
+    return m.cpu.mem[addr] | m.cpu.mem[addr + 1] << 8
+
+
+def test_send_to_a_stalled_peer_times_out_after_the_bda_count_in_guest_time(tmp_path):
+    # The peer takes nothing: the holding register stays full after two bytes, and the BIOS
+    # gives up on the third after 40:7Ch's count.
+    m = machine_with(tmp_path, MemoryBackend(capacity=0), SEND_THREE)
+    try:
+        assert m.run(max_seconds=20) == 1
+        first, second, third = word(m, 0x500), word(m, 0x502), word(m, 0x508)
+        # X fills the shift register (and stays there), Y the holding register: both at once.
+        assert first >> 8 & 0x80 == 0 and first & 0xFF == 0x58
+        assert second >> 8 & 0x80 == 0 and second & 0xFF == 0x59
+        assert third >> 8 & 0x80                     # Z: a time-out...
+        assert third >> 8 & 0x20 == 0                # ...with THRE clear, the real status
+        # One count (40:7Ch = 1 after POST) in guest time: the timer kept ticking meanwhile.
+        ticks = word(m, 0x506) - word(m, 0x504)
+        assert ticks >= int(COUNT / 65536) - 1
+        assert m.cpu.mem[bda.RS232_TIMEOUT] == 1
+    finally:
+        m.close()
+
+
+def test_send_waits_for_a_slow_peer_instead_of_failing(tmp_path):
+    backend = MemoryBackend(capacity=0)
+    m = machine_with(tmp_path, backend, SEND_THREE)
+    t = threading.Thread(target=m.run, kwargs={"max_seconds": 20})
+    t.start()
+    try:
+        time.sleep(0.2)
+        backend.capacity = 3                         # the peer catches up within the timeout
+        t.join(timeout=30)
+        assert word(m, 0x508) >> 8 & 0x80 == 0, hex(word(m, 0x508))
+        m.uarts[0].tick(m.now() + PIT_HZ)            # what is still in the UART goes out
+        assert bytes(backend.output) == b"XYZ"
+        assert m.bios.waits.jobs == {}
+    finally:
+        m.stop()
+        t.join()
+        m.close()
+
+
+def test_no_cable_no_dsr_send_times_out_on_the_modem_lines(tmp_path):
+    m = machine_with(tmp_path, NullBackend(), SEND_THREE)
+    try:
+        assert m.run(max_seconds=20) == 1
+        first = word(m, 0x500)
+        assert first >> 8 & 0x80                    # AH: the MSR with bit 7 set
+        assert first >> 8 & 0x30 == 0               # neither DSR nor CTS
+    finally:
+        m.close()
+
+
+def test_count_unit_is_about_half_a_second():
+    assert 0.4 < COUNT / PIT_HZ < 0.6
