@@ -68,41 +68,31 @@ class SerialService:
         uart = self._uart(base)
         return None if uart is None else uart.received_at()
 
-    def _send(self, r: Regs, base: int, count: int) -> None:
+    def _ready(self, r: Regs, base: int, count: int, mcr: int, modem: int, line: int,
+               at: int | None) -> int | None:
+        """IBM's two waits: raise the MCR outputs ``mcr``, wait for the modem lines ``modem``,
+        then for the LSR bit ``line`` (``at``: when the UART could next set it). The LSR once
+        both came; None while waiting, or on a time-out (AH then holds the status)."""
         bus, waits = self.bios.bus, self.bios.waits
-        bus.port_write(base + MCR, DTR | RTS, 1)
-        msr = bus.port_read(base + MSR, 1)
-        ready = waits.until(1, msr & (DSR | CTS) == DSR | CTS, count)
-        if ready is None:
-            return
-        if not ready:
-            r.set(ah=msr | 0x80)
-            return
-        lsr = bus.port_read(base + LSR, 1)
-        ready = waits.until(2, bool(lsr & THRE), count, self._sent_at(base))
-        if ready is None:
-            return
-        if not ready:
-            r.set(ah=lsr | 0x80)
-            return
-        bus.port_write(base, r.al, 1)
-        r.set(ah=lsr)
+        bus.port_write(base + MCR, mcr, 1)
+        status = bus.port_read(base + MSR, 1)
+        ready = waits.until(1, status & modem == modem, count)
+        if ready:
+            status = bus.port_read(base + LSR, 1)
+            ready = waits.until(2, bool(status & line), count, at)
+        if ready:
+            return status
+        if ready is False:
+            r.set(ah=status | 0x80)
+        return None
+
+    def _send(self, r: Regs, base: int, count: int) -> None:
+        lsr = self._ready(r, base, count, DTR | RTS, DSR | CTS, THRE, self._sent_at(base))
+        if lsr is not None:
+            self.bios.bus.port_write(base, r.al, 1)
+            r.set(ah=lsr)
 
     def _receive(self, r: Regs, base: int, count: int) -> None:
-        bus, waits = self.bios.bus, self.bios.waits
-        bus.port_write(base + MCR, DTR, 1)
-        msr = bus.port_read(base + MSR, 1)
-        ready = waits.until(1, bool(msr & DSR), count)
-        if ready is None:
-            return
-        if not ready:
-            r.set(ah=msr | 0x80)
-            return
-        lsr = bus.port_read(base + LSR, 1)
-        ready = waits.until(2, bool(lsr & DR), count, self._received_at(base))
-        if ready is None:
-            return
-        if not ready:
-            r.set(ah=lsr | 0x80)
-            return
-        r.set(ah=lsr & 0x1E, al=bus.port_read(base, 1))
+        lsr = self._ready(r, base, count, DTR, DSR, DR, self._received_at(base))
+        if lsr is not None:
+            r.set(ah=lsr & 0x1E, al=self.bios.bus.port_read(base, 1))
