@@ -32,7 +32,7 @@ from engine.chips.mda import MDA
 from engine.chips.ns16550 import UART16550
 from engine.chips.scancodes import text_to_scancodes
 from engine.cpu import CPU
-from engine.drives import Drive
+from engine.drives import Drive, FloppyDrive
 from engine.errors import ConfigError
 from engine.serial import open_backend
 from engine.video import TextScreen
@@ -43,6 +43,7 @@ WAKE_EARLY = 0.0001  # s: a halted guest wakes this much before its event (host 
 XT_IPS = 330_000
 COM_BASES = (0x3F8, 0x2F8)
 COM_IRQS = (4, 3)
+FLOPPY_LETTERS = ("a", "b")    # two diskette drives, as most PCs had; empty until given media
 
 
 @dataclass
@@ -57,6 +58,7 @@ class MachineConfig:
     serial: list[str] = field(default_factory=lambda: ["none", "none"])
     speed: str = "max"
     allow_outside_backing: bool = True
+    write_protected: tuple[str, ...] = ()     # fda fdb hda hdb: opened read-only
 
     def validate(self) -> None:
         if not 64 <= self.memory_kib <= 640 or self.memory_kib % 16:
@@ -70,6 +72,10 @@ class MachineConfig:
             raise ConfigError(f"speed {self.speed!r}: expected max or xt")
         if len(self.serial) > 2:
             raise ConfigError(f"{len(self.serial)} serial ports: the PC has COM1 and COM2")
+        for drive in self.write_protected:
+            if drive not in ("fda", "fdb", "hda", "hdb"):
+                raise ConfigError(f"write-protected drive {drive!r}: expected fda, fdb, hda "
+                                  "or hdb")
 
 
 class Machine:
@@ -89,7 +95,8 @@ class Machine:
         self.log_lines: list[str] = []
         self.on_log: Callable[[str], None] | None = None
         self.debug_out: Callable[[bytes], None] = self._default_debug_out
-        self.drives: dict[str, Drive] = {}
+        self.floppies = {letter: FloppyDrive(letter) for letter in FLOPPY_LETTERS}
+        self.hard_disks: dict[str, Drive] = {}
         try:
             self._setup_drives()
             self.cpu = CPU()
@@ -113,11 +120,15 @@ class Machine:
     # ---- setup: one function per device, as PCE's ibmpc.c ----------------------------------
     def _setup_drives(self) -> None:
         c = self.config
-        for letter, path, floppy in (("a", c.fda, True), ("b", c.fdb, True),
-                                     ("c", c.hda, False), ("d", c.hdb, False)):
+        for letter, name, path in (("a", "fda", c.fda), ("b", "fdb", c.fdb)):
             if path:
-                self.drives[letter] = Drive(path, floppy=floppy,
-                                            allow_outside_backing=c.allow_outside_backing)
+                self.floppies[letter].insert(path, readonly=name in c.write_protected,
+                                             allow_outside_backing=c.allow_outside_backing)
+        for letter, name, path in (("c", "hda", c.hda), ("d", "hdb", c.hdb)):
+            if path:
+                self.hard_disks[letter] = Drive(path, floppy=False,
+                                                readonly=name in c.write_protected,
+                                                allow_outside_backing=c.allow_outside_backing)
         if not any(self.drive_for_bios(0x00 if b == "a" else 0x80) for b in c.boot):
             raise ConfigError("nothing to boot: attach a floppy (--fda) or a hard disk "
                               f"(--hda) for boot order {c.boot!r}")
@@ -168,16 +179,49 @@ class Machine:
         self.bus.attach(self.debug)
 
     # ---- what the BIOS asks of the machine --------------------------------------------------
+    @property
+    def drives(self) -> dict[str, Drive]:
+        """Every medium in the machine now, by drive letter (empty diskette drives left out)."""
+        media = {k: f.medium for k, f in self.floppies.items() if f.medium is not None}
+        return {**media, **self.hard_disks}
+
+    def floppy_drive(self, dl: int) -> FloppyDrive | None:
+        return self.floppies.get(FLOPPY_LETTERS[dl]) if 0 <= dl < len(FLOPPY_LETTERS) else None
+
     def drive_for_bios(self, dl: int) -> Drive | None:
-        letters = ("a", "b") if dl < 0x80 else ("c", "d")
+        """The medium in BIOS drive ``dl`` (00h/01h diskettes, 80h/81h hard disks), if any."""
+        if dl < 0x80:
+            floppy = self.floppy_drive(dl)
+            return floppy.medium if floppy else None
         index = dl & 0x7F
-        return self.drives.get(letters[index]) if index < 2 else None
+        return self.hard_disks.get(("c", "d")[index]) if index < 2 else None
 
     def floppy_count(self) -> int:
-        return sum(1 for k in ("a", "b") if k in self.drives)
+        return len(self.floppies)
 
     def hard_disk_count(self) -> int:
-        return sum(1 for k in ("c", "d") if k in self.drives)
+        return len(self.hard_disks)
+
+    def change_medium(self, letter: str, path: str | None, *, readonly: bool = False) -> dict:
+        """Put the image at ``path`` in diskette drive ``letter`` (``a``/``b``), or empty the
+        drive (``path`` None); thread-safe. The guest sees the change line at its next access.
+        Returns the drive's new state (see FloppyDrive.describe)."""
+        floppy = self.floppies.get(letter)
+        if floppy is None:
+            raise ConfigError(f"drive {letter!r}: expected a or b (the diskette drives)")
+        if path is None:
+            floppy.eject()
+            self.log(f"{letter.upper()}: ejected")
+        else:
+            floppy.insert(path, readonly=readonly,
+                          allow_outside_backing=self.config.allow_outside_backing)
+            state = floppy.describe()
+            self.log(f"{letter.upper()}: {path} inserted ({state['format']}"
+                     + (", write-protected)" if state["readonly"] else ")"))
+        return floppy.describe()
+
+    def media_status(self) -> list[dict]:
+        return [f.describe() for f in self.floppies.values()]
 
     def serial_port_count(self) -> int:
         return len(self.uarts)
@@ -308,8 +352,11 @@ class Machine:
 
     def stats(self) -> dict:
         return {"instructions": self.cpu.instructions, "state": self.state,
-                "disk_reads": sum(d.reads for d in self.drives.values()),
-                "disk_writes": sum(d.writes for d in self.drives.values())}
+                "disk_reads": sum(d.reads for d in self._all_drives()),
+                "disk_writes": sum(d.writes for d in self._all_drives())}
+
+    def _all_drives(self) -> list:
+        return [*self.floppies.values(), *self.hard_disks.values()]
 
     def serial_status(self) -> list[dict]:
         """Per port: its spec, whether a peer is connected, and where (a pty path...)."""
@@ -335,7 +382,7 @@ class Machine:
         backend.reconnect()
 
     def flush_disks(self) -> None:
-        for drive in self.drives.values():
+        for drive in self._all_drives():
             try:
                 drive.flush()
             except Exception as exc:          # a failing flush must not hide the others
@@ -344,9 +391,9 @@ class Machine:
     def close(self) -> None:
         for uart in getattr(self, "uarts", ()):
             uart.backend.close()
-        for drive in self.drives.values():
+        for drive in self._all_drives():
             drive.close()
-        self.drives.clear()
+        self.hard_disks.clear()
 
     # ---- whole-VM state ----------------------------------------------------------------------
     def get_state(self) -> dict:

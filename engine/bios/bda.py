@@ -12,6 +12,7 @@ KBD_TAIL = BDA + 0x1C
 KBD_BUFFER = 0x1E            # offsets within segment 40h
 KBD_BUFFER_END = 0x3E
 FLOPPY_STATUS = BDA + 0x41
+FLOPPY_MEDIA_STATE = BDA + 0x90   # one byte per diskette drive (PC/AT): rate, established, type
 VIDEO_MODE = BDA + 0x49
 VIDEO_COLUMNS = BDA + 0x4A
 VIDEO_PAGE_SIZE = BDA + 0x4C

@@ -12,7 +12,8 @@ HALT_LOOP = 0xE450
 POST_ENTRY = 0xE460
 HW_WAIT = 0xE480               # sti; hlt; out TRAP_WAIT; jc HW_WAIT; iret
 HW_WAIT_HALTED = HW_WAIT + 2   # IP while halted there
-DISKETTE_TABLE = 0xEFC7
+DISKETTE_TABLES = 0xEF00       # one 11-byte parameter table per diskette format, filled at POST
+DISKETTE_TABLE = 0xEFC7        # the IBM address of the default (1.44M) table
 FIXED_DISK_TABLES = 0xF000     # two 16-byte tables: INT 41h (80h) and INT 46h (81h)
 
 TRAP_VECTOR = 0xE0

@@ -91,7 +91,13 @@ hw_wait:
     jc hw_wait
     iret
 
-; ---- F000:EFC7: the diskette parameter table (INT 1Eh), at the IBM address ----------------
+; ---- F000:EF00: a diskette parameter table per format (160K ... 2.88M), filled at POST ------
+; from engine/drives.py's format list; INT 1Eh and INT 13h AH=08h/18h point into it.
+    times 0xEF00 - ($ - $$) db 0xFF
+diskette_tables:
+    times 8 * 11 db 0
+
+; ---- F000:EFC7: the default (1.44M) diskette parameter table, at the IBM address ----------
     times 0xEFC7 - ($ - $$) db 0xFF
 diskette_table:
     db 0xDF, 0x02, 0x25, 0x02, 0x12, 0x1B, 0xFF, 0x6C, 0xF6, 0x0F, 0x08

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -30,11 +31,11 @@ class System:
         r.ww(0x16 * 4, layout.INT16_ENTRY)
         for n in (0x1C, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F):
             r.ww(n * 4, layout.DUMMY_IRET)
-        r.ww(0x1E * 4, layout.DISKETTE_TABLE)
         for n in (0x1D, 0x1F, 0x41, 0x46):             # tables, not code
             r.ww(n * 4, 0)
             r.ww(n * 4 + 2, 0)
         self._fixed_disk_tables(r)
+        self._diskettes(r)
         # BIOS data area.
         serial = [0x3F8, 0x2F8][:m.serial_port_count()]
         for i, port in enumerate(serial):
@@ -65,6 +66,26 @@ class System:
         r.set(ss=0x0030, sp=0x0100)                    # the IBM BIOS's boot stack
         self.boot(r)
 
+    def _diskettes(self, r: Regs) -> None:
+        """The parameter tables, INT 1Eh at drive A:'s format, and each drive seeked
+        (as the AT's POST does): that clears the change line where a diskette is in, and
+        the medium counts as established."""
+        from engine.bios.disk import parameter_table_offset
+        from engine.drives import FLOPPY_FORMATS
+        for fmt in FLOPPY_FORMATS:
+            offset = layout.ROM_BASE + parameter_table_offset(fmt)
+            r.mem[offset:offset + 11] = fmt.parameter_table()     # the host may write the ROM
+        m = self.bios.machine
+        for dl in range(m.floppy_count()):
+            floppy = m.floppy_drive(dl)
+            with floppy.lock:
+                medium = floppy.medium
+                if floppy.seek() and medium.geometry.floppy is not None:
+                    r.wb(bda.FLOPPY_MEDIA_STATE + dl, medium.geometry.floppy.media_state)
+        boot_format = m.floppy_drive(0).format
+        r.ww(0x1E * 4, parameter_table_offset(boot_format))
+        r.ww(0x1E * 4 + 2, layout.ROM_SEGMENT)
+
     def _fixed_disk_tables(self, r: Regs) -> None:
         m = self.bios.machine
         for i, vector in enumerate((0x41, 0x46)):
@@ -88,14 +109,16 @@ class System:
         m = self.bios.machine
         for letter in m.config.boot:
             dl = 0x00 if letter == "a" else 0x80
-            drive = m.drive_for_bios(dl)
-            if drive is None:
-                continue
-            try:
-                sector = drive.read_sectors(0, 1)
-            except Exception as exc:          # a broken image must not stop the other drives
-                m.log(f"boot: cannot read {drive.path}: {exc}")
-                continue
+            floppy = m.floppy_drive(dl) if dl < 0x80 else None
+            with floppy.lock if floppy else contextlib.nullcontext():
+                drive = m.drive_for_bios(dl)
+                if drive is None:
+                    continue
+                try:
+                    sector = drive.read_sectors(0, 1)
+                except Exception as exc:      # a broken image must not stop the other drives
+                    m.log(f"boot: cannot read {drive.path}: {exc}")
+                    continue
             if dl & 0x80 and sector[510:512] != b"\x55\xAA":
                 m.log(f"boot: {drive.path} has no boot signature")
                 continue

@@ -42,40 +42,49 @@ class VMHost:
         self.end_reason: str | None = None
         self._snap_lock = threading.Lock()
         self._mips = (time.monotonic(), 0, 0.0)
+        self.sources: dict[str, str] = {}     # temporary overlay -> the image it covers
         disks = {d: str(p) for d, p in profile.disk_paths().items()}
         for drive, path in disks.items():
             if not os.path.isfile(path):
                 raise ConfigError(f"{profile.path}: drives.{drive}: {path}: no such image file")
         if temporary:
-            disks = self._temporary_overlays(disks)
+            disks = {d: self._temporary_overlay(d, p, d in profile.write_protected)
+                     for d, p in disks.items()}
         self.machine = Machine(MachineConfig(
             memory_kib=profile.memory_kib, display=profile.display, boot=profile.boot,
-            serial=list(profile.serial), speed=profile.speed, **disks))
+            serial=list(profile.serial), speed=profile.speed,
+            write_protected=tuple(profile.write_protected), **disks))
         handlers: dict[str, Any] = {
             "status": self.status, "pause": self._simple(self.machine.pause),
             "resume": self._simple(self.machine.resume), "stop": self.stop,
             "reset": self._simple(self.machine.reset), "keys": self.keys, "type": self.type,
             "screen": self.screen, "snapshot": self.snapshot,
-            "serial-reconnect": self.serial_reconnect}
+            "serial-reconnect": self.serial_reconnect, "media": self.media}
         self.server = ControlServer(
             self.folder / runstate.SOCKET,
             {"version": 1, "vm": profile.name, "uuid": profile.uuid, "pid": os.getpid()},
             handlers, self.machine.text_screen, self.public_state)
 
-    def _temporary_overlays(self, disks: dict[str, str]) -> dict[str, str]:
-        """Every write of a temporary run lands in overlays that vanish at power-off."""
+    def _temporary_overlay(self, drive: str, path: str, readonly: bool) -> str:
+        """Every write of a temporary run lands in an overlay that vanishes at power-off (a
+        write-protected image needs none: nothing can write to it)."""
         from disks import DiskError, create_image
+        from engine.drives import write_protected_file
+        if readonly or write_protected_file(path):
+            return path
         tmp = temporary_folder(self.folder, os.getpid())
         tmp.mkdir(exist_ok=True)
-        out = {}
-        for drive, path in disks.items():
-            overlay = tmp / f"{drive}.qcow2"
-            try:
-                create_image(overlay, backing=os.path.abspath(path), allow_outside_backing=True)
-            except DiskError as exc:
-                raise ConfigError(str(exc)) from None
-            out[drive] = str(overlay)
-        return out
+        overlay = tmp / f"{drive}.qcow2"
+        n = 1
+        while overlay.exists():               # a diskette changed during the run
+            n += 1
+            overlay = tmp / f"{drive}-{n}.qcow2"
+        try:
+            create_image(overlay, backing=os.path.abspath(path), allow_outside_backing=True)
+        except DiskError as exc:
+            raise ConfigError(str(exc)) from None
+        self.sources[str(overlay)] = path
+        return str(overlay)
 
     # ---- lifecycle -------------------------------------------------------------------------
     def run(self) -> int:
@@ -142,6 +151,7 @@ class VMHost:
                 "mips": round(mips, 3), "disk_reads": stats.get("disk_reads", 0),
                 "disk_writes": stats.get("disk_writes", 0),
                 "serial": serial_status() if serial_status else [],
+                "media": self.media_status(),
                 "screen": {"cols": screen.cols, "rows": screen.rows, "mda": screen.mda}}
 
     def stop(self, _args: dict) -> dict:
@@ -156,6 +166,37 @@ class VMHost:
         except ConfigError as exc:
             raise CommandError("BadRequest", str(exc)) from None
         return {}
+
+    def media(self, args: dict) -> dict:
+        """Change the diskette in drive A: or B: (``image`` null empties the drive)."""
+        from disks import DiskError
+        drive, image, readonly = args.get("drive"), args.get("image"), args.get("readonly", False)
+        if drive not in ("a", "b"):
+            raise CommandError("BadRequest", "drive: expected 'a' or 'b'")
+        if image is not None and (not isinstance(image, str) or not image.strip()):
+            raise CommandError("BadRequest", "image: expected an image path, or null to eject")
+        if not isinstance(readonly, bool):
+            raise CommandError("BadRequest", "readonly: expected true or false")
+        path = None
+        if image is not None:
+            path = os.path.join(self.folder, os.path.expanduser(image))   # relative: the VM's
+            if not os.path.isfile(path):
+                raise CommandError("Failed", f"{path}: no such image file")
+        try:
+            if path is not None and self.temporary:
+                path = self._temporary_overlay(f"fd{drive}", path, readonly)
+            self.machine.change_medium(drive, path, readonly=readonly)
+        except (ConfigError, DiskError) as exc:
+            raise CommandError("Failed", str(exc)) from None
+        return next(m for m in self.media_status() if m["drive"] == drive)
+
+    def media_status(self) -> list[dict]:
+        out = []
+        for state in self.machine.media_status():
+            if state["image"] in self.sources:
+                state = {**state, "image": self.sources[state["image"]], "temporary": True}
+            out.append(state)
+        return out
 
     def keys(self, args: dict) -> dict:
         codes = args.get("scancodes")

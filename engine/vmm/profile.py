@@ -11,6 +11,7 @@ do comments. Every error names the file, the key and the form expected.
     boot = "ac"              # a, c, ac or ca: the BIOS tries these drives in order
     speed = "max"            # max | xt
     notes = ""
+    write_protected = []     # drives whose image is opened read-only, e.g. ["fdb"]
     [drives]                 # fda fdb hda hdb -> image path (relative to this folder)
     hda = "disk-c.qcow2"
     [serial]                 # com1 com2 -> backend spec (see engine.serial)
@@ -84,6 +85,7 @@ class Profile:
     serial: list[str] = field(default_factory=lambda: ["none", "none"])
     speed: str = "max"
     notes: str = ""
+    write_protected: list[str] = field(default_factory=list)
     _doc: Any = field(default=None, repr=False, compare=False)
 
     @property
@@ -135,6 +137,10 @@ class Profile:
                 raise bad(f"drives.{drive}", value, f"a drive named one of {', '.join(DRIVES)}")
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise bad(f"drives.{drive}", value, "an image path")
+        if not isinstance(self.write_protected, list) or any(
+                d not in DRIVES for d in self.write_protected):
+            raise bad("write_protected", self.write_protected,
+                      f"a list of drives ({', '.join(DRIVES)})")
         if len(self.serial) != 2:
             raise bad("serial", self.serial, "com1 and com2")
         for port, spec in zip(PORTS, self.serial, strict=True):
@@ -182,7 +188,8 @@ class Profile:
             boot=data.get("boot", "ac"),
             drives={d: (drives_t.get(d) or None) for d in DRIVES},
             serial=[serial_t.get(p, "none") for p in PORTS],
-            speed=data.get("speed", "max"), notes=data.get("notes", ""), _doc=doc)
+            speed=data.get("speed", "max"), notes=data.get("notes", ""),
+            write_protected=data.get("write_protected", []), _doc=doc)
         profile.validate()
         return profile
 
@@ -194,6 +201,11 @@ class Profile:
                            ("memory_kib", self.memory_kib), ("display", self.display),
                            ("boot", self.boot), ("speed", self.speed), ("notes", self.notes)):
             doc[key] = value
+        protected = sorted(set(self.write_protected), key=DRIVES.index)
+        if protected:
+            doc["write_protected"] = protected
+        elif "write_protected" in doc:
+            del doc["write_protected"]
         drives = doc.get("drives")
         if drives is None:
             drives = doc["drives"] = tomlkit.table()

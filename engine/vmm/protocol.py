@@ -10,9 +10,11 @@ Every message is one JSON object on one line (UTF-8, ``\\n``-terminated).
 
 Commands: ``status``, ``pause``, ``resume``, ``stop`` (power off; disks flushed), ``reset``,
 ``keys`` {scancodes: [int]}, ``type`` {text}, ``screen``, ``snapshot`` {action: take|list|
-delete, name}, ``serial-reconnect`` {port: com1|com2}, ``subscribe`` {events: ["screen", "state"]} — after which the connection
-also receives events: a full screen first, then only the rows that changed, at most
-``SCREEN_HZ`` times a second, and every state change. Error classes: ``BadRequest`` (malformed
+delete, name}, ``media`` {drive: a|b, image: PATH|null, readonly} (change a diskette; null
+ejects; a relative PATH is the VM folder's), ``serial-reconnect`` {port: com1|com2},
+``subscribe`` {events: ["screen", "state"]} — after which the connection also receives
+events: a full screen first, then only the rows that changed, at most ``SCREEN_HZ`` times a
+second, and every state change. Error classes: ``BadRequest`` (malformed
 message or arguments), ``CommandNotFound``, ``InvalidState`` (e.g. snapshot of a stopped VM),
 ``Failed`` (the command ran and failed; desc says why).
 """
@@ -29,7 +31,7 @@ VERSION = 1
 SCREEN_HZ = 30
 MAX_LINE = 1 << 20
 COMMANDS = ("status", "pause", "resume", "stop", "reset", "keys", "type", "screen",
-            "snapshot", "serial-reconnect", "subscribe")
+            "snapshot", "media", "serial-reconnect", "subscribe")
 
 
 class ProtocolError(Exception):

@@ -83,7 +83,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = add("serial-reconnect", _serial_reconnect,
             "reopen a COM port's host device (a TCP server lets its client go)")
     p.add_argument("port", nargs="?", default="com1", choices=("com1", "com2"))
-    p = add("status", _status, "state, speed, disk activity, serial ports")
+    p = add("media", _media, "change or eject a diskette (live when running, else in the "
+            "profile)")
+    p.add_argument("drive", metavar="a:|b:")
+    p.add_argument("image", nargs="?", metavar="IMAGE")
+    p.add_argument("--eject", action="store_true", help="empty the drive")
+    p.add_argument("--read-only", action="store_true",
+                   help="write-protect the diskette (the guest gets 'write protected')")
+    p.add_argument("--save", action="store_true",
+                   help="running VM: keep the change in its profile too")
+    p = add("status", _status, "state, speed, disk activity, serial ports, diskettes")
     p.add_argument("--json", action="store_true")
     p = add("screenshot", _screenshot, "the guest's text screen")
     p.add_argument("--format", choices=("text", "svg"), default="text")
@@ -210,6 +219,28 @@ def _serial_reconnect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _media(args: argparse.Namespace) -> int:
+    if args.eject == (args.image is not None):
+        raise _m().VMError("give an IMAGE to insert, or --eject (not both)")
+    if args.eject and args.read_only:
+        raise _m().VMError("--read-only applies to an IMAGE being inserted, not to --eject")
+    out = _m().change_media(args.name, args.drive, args.image, readonly=args.read_only,
+                            save=args.save)
+    from tui.control.media import parse_drive
+    letter = parse_drive(args.drive).upper()
+    if args.eject:
+        what = "empty"
+    else:
+        what = out.get("image") or args.image
+        details = [d for d in (out.get("format"), "write-protected" if args.read_only
+                               or out.get("readonly") else None) if d]
+        what += f" ({', '.join(details)})" if details else ""
+    where = ("now" if not out["saved"] else "now and in its profile") if out["running"] \
+        else "in its profile (powered off)"
+    print(f"{args.name}: {letter}: {what} {where}")
+    return 0
+
+
 def _simple(args: argparse.Namespace) -> int:
     m = _m()
     {"stop": m.stop_vm, "pause": m.pause_vm, "resume": m.resume_vm,
@@ -233,6 +264,11 @@ def _status(args: argparse.Namespace) -> int:
     if live:
         print(f"  pid {live['pid']}  {live['mips']:.2f} MIPS  instructions {live['instructions']:,}"
               f"  disk reads {live['disk_reads']}  writes {live['disk_writes']}")
+        for medium in live.get("media", []):
+            print(f"  {medium['drive'].upper()}: " + (
+                f"{medium['image']} ({medium['format']}"
+                + (", write-protected)" if medium["readonly"] else ")")
+                if medium.get("image") else "empty"))
         for port in live.get("serial", []):
             print(f"  {port.get('port')}: {port.get('spec')} "
                   f"{'connected' if port.get('connected') else 'disconnected'}"

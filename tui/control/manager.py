@@ -4,6 +4,7 @@ Plain Python with no Textual in it; running VMs are reached only through their c
 sockets (tui/control/client.py)."""
 
 from tui.control.inventory import list_disks
+from tui.control.media import change_media
 from tui.control.runtime import (
     command,
     connect,
@@ -32,7 +33,7 @@ from tui.control.vms import (
     vm_info,
 )
 
-__all__ = ["VMError", "VMInfo", "clone_vm", "command", "connect", "create_disk", "create_vm",
+__all__ = ["VMError", "VMInfo", "change_media", "clone_vm", "command", "connect", "create_disk", "create_vm",
            "delete_snapshot", "delete_vm", "demo_base", "expect", "list_disks", "list_snapshots",
            "list_vms", "load", "modify_vm", "pause_vm", "reset_vm", "restore_snapshot",
            "resume_vm", "screen", "start_vm", "status", "stop_vm", "take_snapshot", "type_text",

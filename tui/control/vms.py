@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from disks import DiskError, create_image, probe
+from disks import DiskError, create_image, open_image, probe
 from engine.errors import ConfigError
 from engine.vmm import home, runstate
 from engine.vmm.profile import DRIVES, PROFILE_NAME, Profile, ProfileError, check_name
@@ -147,6 +147,22 @@ def _check_image(drive: str, path: str) -> str:
     return str(p.resolve())
 
 
+def check_floppy_image(drive: str, path: str) -> str:
+    """``_check_image`` plus the size: one of the IBM PC diskette formats."""
+    from engine.drives import floppy_format
+    path = _check_image(drive, path)
+    try:
+        with open_image(path, readonly=True, allow_outside_backing=True) as image:
+            size = image.size
+    except DiskError as exc:
+        raise VMError(f"--{drive} {path}: {exc}") from None
+    try:
+        floppy_format(size, f"--{drive} {path}")
+    except ConfigError as exc:
+        raise VMError(str(exc)) from None
+    return path
+
+
 def demo_base() -> Path:
     """The demo floppy, copied once into the shared bases folder: every demo VM's overlay
     points at this read-only copy, which no reinstall or upgrade of xtbox can change."""
@@ -173,7 +189,7 @@ def create_vm(name: str, *, memory_kib: int = 640, display: str = "cga", boot: s
     drives = {"fda": fda, "fdb": fdb, "hda": hda, "hdb": hdb}
     for d, path in drives.items():
         if path:
-            drives[d] = _check_image(d, path)
+            drives[d] = (check_floppy_image if d in ("fda", "fdb") else _check_image)(d, path)
     if demo and fda:
         raise VMError("--demo puts the demo disk in drive A:; leave out --fda")
     serial = list(serial or []) + ["none"] * (2 - len(serial or []))
@@ -234,7 +250,8 @@ def modify_vm(name: str, *, new_name: str | None = None, **changes) -> Profile:
         require_stopped(profile, "changing its settings")
     for key, value in changes.items():
         if key in DRIVES:
-            profile.drives[key] = _check_image(key, value) if value else None
+            check = check_floppy_image if key in ("fda", "fdb") else _check_image
+            profile.drives[key] = check(key, value) if value else None
         elif key == "serial":
             value = list(value) + ["none"] * (2 - len(value))
             if len(value) > 2:

@@ -26,6 +26,17 @@ def test_round_trip(tmp_path):
     assert q.serial == ["pty", "none"]
 
 
+def test_write_protected_drives_round_trip(tmp_path):
+    p = make(tmp_path)
+    assert "write_protected" not in p.path.read_text()            # absent until used
+    p.write_protected = ["fdb", "fda"]
+    p.save()
+    assert Profile.load(p.folder).write_protected == ["fda", "fdb"]
+    p.write_protected = []
+    p.save()
+    assert "write_protected" not in p.path.read_text()
+
+
 def test_unknown_keys_and_comments_survive_a_save(tmp_path):
     p = make(tmp_path)
     text = p.path.read_text()
@@ -53,6 +64,8 @@ def test_save_leaves_no_temporary_files(tmp_path):
     ("speed = 'warp'", "speed", "max or xt"),
     ("uuid = 'nope'", "uuid", "UUID"),
     ("notes = 3", "notes", "string"),
+    ("write_protected = ['fdz']", "write_protected", "a list of drives"),
+    ("write_protected = 'fda'", "write_protected", "a list of drives"),
 ])
 def test_bad_values_name_file_key_and_form(tmp_path, line, key, expected):
     p = make(tmp_path)
