@@ -41,6 +41,8 @@ def _settings(p: argparse.ArgumentParser, *, creating: bool) -> None:
     for d in ("hda", "hdb"):
         p.add_argument(f"--new-{d}", metavar="SIZE", help=f"create a new qcow2 disk of SIZE "
                        f"(10M, 2G...) in the VM's folder as {d}")
+    p.add_argument("--fat", action="store_true", help="format the new disks for DOS (an MBR "
+                   "and a FAT partition, as `xtbox disk create --fat`)")
     p.add_argument("--serial", action="append", metavar="SPEC",
                    help="COM1, then COM2 (repeat): none, stdio, file:PATH, pty, "
                    "tcp-server:HOST:PORT, a pyserial URL or a device path")
@@ -133,7 +135,7 @@ def _new_disks(args: argparse.Namespace) -> None:
         if size is not None:
             if getattr(args, d):
                 raise _m().VMError(f"--new-{d} and --{d} both name drive {d}: choose one")
-            path = _m().create_disk(args.name, d, size=parse_size(size))
+            path = _m().create_disk(args.name, d, size=parse_size(size), fat=args.fat)
             print(f"created {path}")
 
 

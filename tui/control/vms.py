@@ -219,9 +219,9 @@ def create_vm(name: str, *, memory_kib: int = 640, display: str = "cga", boot: s
 
 
 def create_disk(name: str, drive: str, *, size: int | None = None, backing: str | None = None,
-                fmt: str = "qcow2") -> Path:
+                fmt: str = "qcow2", fat: bool = False) -> Path:
     """A new disk in the VM's folder (empty of ``size`` bytes, or an overlay on ``backing``),
-    attached as ``drive``."""
+    attached as ``drive``; ``fat`` formats it for DOS (disks/fat/mkfs.py)."""
     profile = load(name)
     require_stopped(profile, "changing its disks")
     if drive not in DRIVES:
@@ -233,10 +233,16 @@ def create_disk(name: str, drive: str, *, size: int | None = None, backing: str 
     while path.exists():
         n += 1
         path = path.with_name(f"disk-{'abcd'[DRIVES.index(drive)]}-{n}{path.suffix}")
+    if fat and (backing is not None or size is None):
+        raise VMError("a disk formatted for DOS is a new disk of a size, not an overlay")
     try:
-        create_image(path, size, fmt=fmt,
-                     backing=_check_image(drive, backing) if backing else None,
-                     allow_outside_backing=True)
+        if fat:
+            from disks.fat.image import create_fat_image
+            create_fat_image(path, size, fmt=fmt)
+        else:
+            create_image(path, size, fmt=fmt,
+                         backing=_check_image(drive, backing) if backing else None,
+                         allow_outside_backing=True)
     except DiskError as exc:
         raise VMError(str(exc)) from None
     profile.drives[drive] = path.name

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Select, TextArea
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, TextArea
 
 from disks import DiskError, parse_size
 from engine.errors import ConfigError
@@ -142,7 +142,10 @@ class VMFormScreen(Screen[str | None]):
                         browse=True)
                 yield from self.field("new_hda", "New disk for C:", Input(
                     "", id="new_hda",
-                    placeholder="size such as 10M or 2G (creates a qcow2 disk)"))
+                    placeholder="size: 10M, 2G... (a new qcow2 disk)"),
+                    extra=Checkbox("formatted for DOS", True, id="new_hda_fat",
+                                   tooltip="an MBR and a FAT partition: DOS can use it at "
+                                   "once, with no FDISK or FORMAT"))
                 yield from self.field("overlay_hda", "Overlay for C: on", Input(
                     "", id="overlay_hda", placeholder="base image (a qcow2 overlay is created)"),
                     browse=True)
@@ -168,12 +171,15 @@ class VMFormScreen(Screen[str | None]):
             yield Button("Cancel", id="cancel")
         yield Footer()
 
-    def field(self, key: str, label: str, widget, browse: bool = False) -> ComposeResult:
+    def field(self, key: str, label: str, widget, browse: bool = False,
+              extra=None) -> ComposeResult:
         with Horizontal(classes="field"):
             yield Label(label, classes="label")
             yield widget
             if browse:
                 yield Button("Browse…", id=f"browse_{key}", classes="browse")
+            if extra is not None:
+                yield extra
         yield Label("", id=f"{key}_error", classes="error")
 
     # ---- the file picker -------------------------------------------------------------------
@@ -283,6 +289,7 @@ class VMFormScreen(Screen[str | None]):
             self.notify("Some fields need fixing", severity="warning")
             return
         new_hda, base = values.pop("new_hda", None), values.pop("overlay_hda", None)
+        fat = self.query_one("#new_hda_fat", Checkbox).value
         name = values.pop("name")
         try:
             if self.profile is None:
@@ -294,7 +301,8 @@ class VMFormScreen(Screen[str | None]):
                         values[d] = path
                 manager.modify_vm(self.profile.name, new_name=name, **values)
             if new_hda or base:
-                manager.create_disk(name, "hda", size=new_hda, backing=base)
+                manager.create_disk(name, "hda", size=new_hda, backing=base,
+                                    fat=fat and not base)
         except ConfigError as exc:
             self.query_one("#name_error", Label).update(str(exc))
             self.notify(str(exc), severity="error", timeout=8)
