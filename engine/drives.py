@@ -200,7 +200,12 @@ class FloppyDrive:
     def insert(self, path: str | os.PathLike, *, readonly: bool = False,
                allow_outside_backing: bool = True) -> Drive:
         """Open ``path`` (errors leave the drive as it was) and put it in the drive. Flushing
-        the medium it replaces may fail: its DiskError is raised once the swap is done."""
+        the medium it replaces may fail: its DiskError is raised once the swap is done.
+
+        The image already in the drive (put back, say write-protected now) comes out first:
+        its lock would refuse a second opening; if that reopening fails, the drive is empty."""
+        if self._holds(path):
+            self.eject()
         new = Drive(path, floppy=True, readonly=readonly,
                     allow_outside_backing=allow_outside_backing)
         with self.lock:
@@ -209,6 +214,13 @@ class FloppyDrive:
             self.change_line = True
         self._retire(old)
         return new
+
+    def _holds(self, path: str | os.PathLike) -> bool:
+        medium = self.medium
+        try:
+            return medium is not None and os.path.samefile(medium.path, path)
+        except OSError:
+            return False
 
     def eject(self) -> None:
         with self.lock:

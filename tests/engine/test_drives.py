@@ -109,6 +109,9 @@ def test_change_line_follows_the_door(tmp_path):
     assert drive.medium is None and drive.change_line
     assert drive.format.name == "1.2M"                            # the last medium's type
     drive.insert(one)                                             # closed, so free again
+    drive.seek()
+    drive.insert(one, readonly=True)              # the same diskette again, write-protected
+    assert drive.medium.readonly and drive.change_line
     drive.close()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from engine.vmm import runstate
 from tui.control.runtime import command
-from tui.control.vms import VMError, check_floppy_image, load
+from tui.control.vms import VMError, check_floppy_image, check_image, load
 
 DRIVE_KEYS = {"a": "fda", "b": "fdb"}
 
@@ -33,9 +33,12 @@ def change_media(name: str, drive: str, image: str | None, *, readonly: bool = F
     drive = parse_drive(drive)
     key = DRIVE_KEYS[drive]
     profile = load(name)
-    path = check_floppy_image(key, image) if image is not None else None
     runstate.clean_stale(profile.folder)
     running = runstate.running_pid(profile.folder) is not None
+    # A running VM checks the size itself when it opens the image (which it may hold open
+    # already: the same diskette again, now write-protected).
+    check = check_image if running else check_floppy_image
+    path = check(key, image) if image is not None else None
     out: dict = {"running": running, "saved": not running or save}
     if running:
         out.update(command(name, "media", drive=drive, image=path, readonly=readonly))

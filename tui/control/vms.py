@@ -136,7 +136,7 @@ def _offline_snapshots(profile: Profile) -> list:
 
 
 # ---- create / modify -------------------------------------------------------------------------
-def _check_image(drive: str, path: str) -> str:
+def check_image(drive: str, path: str) -> str:
     p = Path(path).expanduser()
     if not p.is_file():
         raise VMError(f"--{drive} {path}: no such image file")
@@ -148,14 +148,14 @@ def _check_image(drive: str, path: str) -> str:
 
 
 def check_floppy_image(drive: str, path: str) -> str:
-    """``_check_image`` plus the size: one of the IBM PC diskette formats."""
+    """``check_image`` plus the size: one of the IBM PC diskette formats."""
     from engine.drives import floppy_format
-    path = _check_image(drive, path)
+    path = check_image(drive, path)
     try:
         with open_image(path, readonly=True, allow_outside_backing=True) as image:
             size = image.size
     except DiskError as exc:
-        raise VMError(f"--{drive} {path}: {exc}") from None
+        raise VMError(f"--{drive}: {exc}") from None
     try:
         floppy_format(size, f"--{drive} {path}")
     except ConfigError as exc:
@@ -189,7 +189,7 @@ def create_vm(name: str, *, memory_kib: int = 640, display: str = "cga", boot: s
     drives = {"fda": fda, "fdb": fdb, "hda": hda, "hdb": hdb}
     for d, path in drives.items():
         if path:
-            drives[d] = (check_floppy_image if d in ("fda", "fdb") else _check_image)(d, path)
+            drives[d] = (check_floppy_image if d in ("fda", "fdb") else check_image)(d, path)
     if demo and fda:
         raise VMError("--demo puts the demo disk in drive A:; leave out --fda")
     serial = list(serial or []) + ["none"] * (2 - len(serial or []))
@@ -241,7 +241,7 @@ def create_disk(name: str, drive: str, *, size: int | None = None, backing: str 
             create_fat_image(path, size, fmt=fmt)
         else:
             create_image(path, size, fmt=fmt,
-                         backing=_check_image(drive, backing) if backing else None,
+                         backing=check_image(drive, backing) if backing else None,
                          allow_outside_backing=True)
     except DiskError as exc:
         raise VMError(str(exc)) from None
@@ -256,7 +256,7 @@ def modify_vm(name: str, *, new_name: str | None = None, **changes) -> Profile:
         require_stopped(profile, "changing its settings")
     for key, value in changes.items():
         if key in DRIVES:
-            check = check_floppy_image if key in ("fda", "fdb") else _check_image
+            check = check_floppy_image if key in ("fda", "fdb") else check_image
             profile.drives[key] = check(key, value) if value else None
         elif key == "serial":
             value = list(value) + ["none"] * (2 - len(value))
