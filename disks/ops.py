@@ -165,9 +165,10 @@ def check_image(path: str, *, repair: bool = False):
     if probe(path) == "raw":
         open_image(path, readonly=True).close()
         return CheckResult()
-    # Repair opens for writing even an image left dirty, which is what it is for.
+    # A checking open tolerates (and reports) damage a normal open refuses, and does not
+    # repair a dirty image by itself: that is what --repair is for.
     with Qcow2Image(path, readonly=not repair, allow_outside_backing=True,
-                    repairing=repair) as img:
+                    checking=True) as img:
         return check(img, repair=repair)
 
 

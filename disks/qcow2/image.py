@@ -3,19 +3,33 @@
 Write ordering for a guest write that needs a new cluster (why the steps come in this order):
 1. the new cluster's refcount is raised (refcount.py),
 2. its data is written,
-3. the L2 entry is written (a new or copied L2 table is written whole, before
+3. the L2 entry is written, with COPIED (a new or copied L2 table is written whole, before
 4. the L1 entry that points at it),
 5. only then is the old cluster's refcount dropped.
 A process killed between any two steps leaves at worst a leaked cluster, never an entry that
-points at a cluster with refcount 0 or at unwritten data. flush() is the durability barrier
-(fsync), as in QEMU.
+points at a cluster with refcount 0 or at unwritten data, and never COPIED on an entry whose
+cluster has refcount 2 (the new cluster is private; the old one is no longer reachable from
+the active L1 when its count drops). flush() is the durability barrier (fsync), as in QEMU.
+
+A cluster is written in place only when its *refcount* is 1, whatever its COPIED flag says: a
+damaged flag (or one left by an older writer) then costs one needless copy instead of
+overwriting data a snapshot shares.
+
+Operations that cannot keep refcounts and COPIED flags exact at every instant (snapshot
+create, apply and delete, repair) run inside ``dirty()``: the header's dirty bit
+(incompatible bit 0) is set and synced first and cleared after everything else is synced.
+An image opened for writing with the bit set is repaired before anything else happens (as
+QEMU does), and the repair is logged.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import struct
 import zlib
+from collections.abc import Iterator
 
 from disks import backing as backing_rule
 from disks.device import BlockDevice
@@ -27,6 +41,7 @@ from disks.qcow2.header import INCOMPAT_DIRTY, Header, parse_header
 from disks.qcow2.refcount import Refcounts
 
 MAX_CHAIN = 64
+log = logging.getLogger("xtbox.disks")
 
 
 class Qcow2Image(BlockDevice):
@@ -34,9 +49,11 @@ class Qcow2Image(BlockDevice):
 
     def __init__(self, path: str | os.PathLike, *, readonly: bool = False,
                  allow_outside_backing: bool = False, _chain: tuple[str, ...] = (),
-                 repairing: bool = False, share: bool = False) -> None:
+                 checking: bool = False, share: bool = False) -> None:
         self.path = os.fspath(path)
-        self.repairing = repairing
+        self.checking = checking          # opened by check/repair: tolerate damage, report it
+        self.damage: list[str] = []       # what a tolerant open found (check reports it)
+        self._dirty_depth = 0
         self.readonly = readonly
         self.allow_outside_backing = allow_outside_backing
         self.share = share
@@ -72,15 +89,15 @@ class Qcow2Image(BlockDevice):
                                    "the end of the file (truncated image?)")
         if h.refcount_table_offset + h.refcount_table_clusters * self.cs > self.file_end:
             raise ImageFormatError(f"{self.path}: refcount table lies past the end of the file")
-        if not self.readonly and not self.repairing and h.incompatible_features & INCOMPAT_DIRTY:
-            raise ImageFormatError(f"{self.path}: was not closed cleanly (dirty, lazy "
-                                   "refcounts); repair it with `xtbox disk check --repair`")
         self.l1 = list(decode(self.pread(h.l1_table_offset, 8 * h.l1_size), "Q"))
         for i, e in enumerate(self.l1):
             off = e & cl.L1_OFFSET_MASK
             if off and (off % self.cs or off + self.cs > self.file_end):
-                raise ImageFormatError(f"{self.path}: L1 entry {i} points at {off:#x}, which is "
-                                       "unaligned or past the end of the file")
+                problem = (f"L1 entry {i} points at {off:#x}, which is unaligned or past the "
+                           "end of the file")
+                if not self.checking:
+                    raise ImageFormatError(f"{self.path}: {problem}")
+                self.damage.append(problem)
         self.l2cache = TableCache(self.fd, self.cs, "Q", capacity=256)
         self.refcounts = Refcounts(self)
         from disks.qcow2.snapshot import read_snapshots
@@ -91,6 +108,21 @@ class Qcow2Image(BlockDevice):
         if h.backing_file:
             self.backing = self._open_backing(h.backing_file, h.backing_format,
                                               chain + (os.path.realpath(self.path),))
+        if not self.readonly and not self.checking and h.incompatible_features & INCOMPAT_DIRTY:
+            self._repair_dirty()
+
+    def _repair_dirty(self) -> None:
+        """The last writer was killed inside a ``dirty()`` section: recount before writing."""
+        from disks.qcow2.check import check
+        result = check(self, repair=True)
+        if result.corruptions:
+            raise ImageFormatError(
+                f"{self.path}: was not closed cleanly and the repair left "
+                f"{len(result.corruptions)} problems (first: {result.corruptions[0]}); "
+                "see `xtbox disk check`")
+        log.warning("%s: was not closed cleanly (dirty bit set); repaired it: %d refcount and "
+                    "flag problems fixed, %d leaked clusters reclaimed", self.path,
+                    result.fixed_corruptions, result.fixed_leaks)
 
     def _open_backing(self, name: str, fmt: str | None, chain: tuple[str, ...]):
         from disks.images import open_image
@@ -113,8 +145,10 @@ class Qcow2Image(BlockDevice):
         regions.sort()
         for (_, a_end, a_name), (b_start, _, b_name) in zip(regions, regions[1:], strict=False):
             if b_start < a_end:
-                raise ImageFormatError(f"{self.path}: {a_name} overlaps {b_name} "
-                                       f"at {b_start:#x}")
+                problem = f"{a_name} overlaps {b_name} at {b_start:#x}"
+                if not self.checking:
+                    raise ImageFormatError(f"{self.path}: {problem}")
+                self.damage.append(problem)
 
     def metadata_regions(self) -> list[tuple[int, int, str]]:
         h = self.header
@@ -164,6 +198,37 @@ class Qcow2Image(BlockDevice):
 
     def sync(self) -> None:
         os.fsync(self.fd)
+
+    @contextlib.contextmanager
+    def dirty(self) -> Iterator[None]:
+        """Run a metadata operation that is not consistent at every instant.
+
+        Ordering: the dirty bit is written and synced before the first metadata write of the
+        operation, and cleared only after all of them are synced, so a kill anywhere in
+        between leaves the bit set and the next read-write open (ours or QEMU's) recounts the
+        refcounts and rebuilds the COPIED flags before anything is written. Version 2
+        images have no feature bits; there the ordering of each operation alone keeps the
+        data safe (at worst leaks and stale COPIED flags that only cost a copy)."""
+        h = self.header
+        if self.readonly or h.version < 3 or self._dirty_depth:
+            self._dirty_depth += 1
+            try:
+                yield
+            finally:
+                self._dirty_depth -= 1
+            return
+        self._dirty_depth = 1
+        try:
+            h.incompatible_features |= INCOMPAT_DIRTY
+            self.write_header()
+            self.sync()                 # the bit is on disk before the first unsafe write
+            yield
+            self.sync()                 # everything the operation wrote is stable...
+            h.incompatible_features &= ~INCOMPAT_DIRTY
+            self.write_header()         # ...before the bit says so
+            self.sync()
+        finally:
+            self._dirty_depth = 0
 
     @property
     def snapshot_table_bytes(self) -> int:
@@ -262,7 +327,9 @@ class Qcow2Image(BlockDevice):
 
     def _write_cluster(self, gc: int, within: int, chunk: memoryview) -> None:
         m = self.lookup(gc)
-        if m.kind == cl.NORMAL and (m.copied or self.refcounts.get(m.host // self.cs) == 1):
+        # In place only when nothing else holds the cluster: the refcount decides, not the
+        # COPIED flag (which a crash or another writer may have left wrong).
+        if m.kind == cl.NORMAL and self.refcounts.get(m.host // self.cs) == 1:
             self.data_write(m.host + within, bytes(chunk))
             if not m.copied:
                 self._set_l2(gc, m.host | cl.COPIED)
@@ -290,7 +357,7 @@ class Qcow2Image(BlockDevice):
         l1i, l2i = divmod(gc, self.l2_entries)
         l1e = self.l1[l1i]
         l2off = l1e & cl.L1_OFFSET_MASK
-        if l2off and (l1e & cl.COPIED or self.refcounts.get(l2off // self.cs) == 1):
+        if l2off and self.refcounts.get(l2off // self.cs) == 1:
             table = self.l2cache.get(l2off)
             table[l2i] = entry
             self.meta_write(l2off + 8 * l2i, struct.pack(">Q", entry), "L2 table")
@@ -317,7 +384,9 @@ class Qcow2Image(BlockDevice):
 
 
 def _same_kind(what: str, region: str) -> bool:
-    return region in what
+    """An in-place update of a structure may touch that structure; anything else, and every
+    new structure ("new L1 table", "snapshot L1 table"), must overlap none of them."""
+    return what == region
 
 
 def _round_up(n: int, to: int) -> int:

@@ -37,10 +37,17 @@ class Refcounts:
         self.per_block = self.cs * 8 // (1 << h.refcount_order)
         raw = img.pread(h.refcount_table_offset, h.refcount_table_clusters * self.cs)
         self.table = [e & OFFSET_MASK for e in decode(raw, "Q")]
+        self.lost_blocks: list[int] = []
         for i, e in enumerate(self.table):
             if e and (e % self.cs or e >= img.file_end):
-                raise ImageFormatError(f"{img.path}: refcount block {i} at {e:#x} is "
-                                       "unaligned or lies past the end of the file")
+                problem = (f"refcount block {i} at {e:#x} is unaligned or lies past the end "
+                           "of the file")
+                if not img.checking:
+                    raise ImageFormatError(f"{img.path}: {problem}")
+                # check reports it; a repair gives the range a new block (_block_for)
+                img.damage.append(problem)
+                self.table[i] = 0
+                self.lost_blocks.append(i)
         self.blocks = TableCache(img.fd, self.cs, "H", capacity=64)
         self.free_hint = 0
 

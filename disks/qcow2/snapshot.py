@@ -5,9 +5,18 @@ each snapshot's — holds one reference on each L2 table and each data cluster i
 taking a snapshot adds one to all of them, deleting one subtracts one, and the COPIED flag of
 an active entry is set exactly when its refcount is 1.
 
-Ordering: a new snapshot table and L1 copy are written completely, and the refcounts raised,
-before the header names the new table; the old table is freed after. A crash in between
-leaves leaks only.
+Ordering. Each operation switches from the old state to the new one with a single header
+write (one sector in cluster 0, which a kill cannot tear): the snapshot table (create,
+delete) or the active L1 table (apply) is written anew elsewhere and the header is then
+pointed at it, so the guest view and every snapshot's view are always entirely old or
+entirely new. Around that switch, references are only ever added before the structure that
+makes them reachable is named, and dropped after it is no longer named, so a refcount is
+never below its number of references (QEMU: "increase the refcounts of all clusters and make
+sure everything is stable on disk before updating the snapshot table"). What cannot be kept
+exact at every instant is the COPIED flag of active entries while their refcounts move
+between 1 and 2: the operations run inside ``img.dirty()`` so that a kill in the middle
+makes the next read-write open recount and rebuild the flags. Our own writer copies on
+write by refcount, not by flag, so even a stale flag never exposes shared data.
 """
 
 from __future__ import annotations
@@ -85,7 +94,11 @@ def read_snapshots(img: Qcow2Image) -> list[Snapshot]:
 
 
 def _write_table(img: Qcow2Image, snaps: list[Snapshot]) -> None:
-    """Write a new snapshot table, switch the header to it, free the old one."""
+    """Write a new snapshot table elsewhere, switch the header to it, free the old one.
+
+    Ordering: new table written -> sync (the table, and every refcount and L1 copy the
+    caller raised or wrote before, are stable) -> header names it (the atomic switch) ->
+    the old table's clusters freed (a kill before that leaks them, nothing more)."""
     h = img.header
     old_off, old_bytes = h.snapshots_offset, img.snapshot_table_bytes
     data = b"".join(s.encode() for s in snaps)
@@ -100,13 +113,13 @@ def _write_table(img: Qcow2Image, snaps: list[Snapshot]) -> None:
     h.snapshots_offset = new_off
     img._snapshot_table_bytes = len(data)
     img.write_header()
+    img.snapshots = snaps
     if old_off and old_bytes:
         img.refcounts.add(old_off, -(-old_bytes // img.cs), -1)
-    img.snapshots = snaps
 
 
-def _walk(img: Qcow2Image, l1: list[int], delta: int) -> None:
-    """Add ``delta`` to the refcount of every L2 table and data cluster ``l1`` reaches."""
+def _reached(img: Qcow2Image, l1: list[int]) -> list[int]:
+    """Every L2 table and data cluster ``l1`` reaches, once per reference (host clusters)."""
     touched: list[int] = []
     for e in l1:
         l2off = e & cl.L1_OFFSET_MASK
@@ -121,15 +134,23 @@ def _walk(img: Qcow2Image, l1: list[int], delta: int) -> None:
             elif m.kind == cl.COMPRESSED_CLUSTER:
                 touched.extend(cl.compressed_clusters(m, img.cs))
         touched.append(l2off // img.cs)
-    img.refcounts.add_many(touched, delta)
+    return touched
 
 
-def _fix_copied_flags(img: Qcow2Image) -> None:
-    """Set COPIED on active L1/L2 entries exactly where the refcount is 1.
+def _walk(img: Qcow2Image, l1: list[int], delta: int) -> None:
+    """Add ``delta`` to the refcount of every L2 table and data cluster ``l1`` reaches."""
+    img.refcounts.add_many(_reached(img, l1), delta)
+
+
+def fix_copied_flags(img: Qcow2Image) -> int:
+    """Set COPIED on active L1/L2 entries exactly where the refcount is 1; return how many
+    entries changed.
 
     Like QEMU, the flags of a shared L2 table are rewritten in place: they only have meaning
-    for the active L1, so the snapshots sharing the table are unaffected."""
+    for the active L1, so the snapshots sharing the table are unaffected. A table is
+    rewritten whole; a kill mid-write leaves each entry old or new, both valid pointers."""
     cs = img.cs
+    changed_entries = 0
     for l1i, e in enumerate(img.l1):
         l2off = e & cl.L1_OFFSET_MASK
         if not l2off:
@@ -138,7 +159,13 @@ def _fix_copied_flags(img: Qcow2Image) -> None:
         table = img.l2cache.get(l2off)
         changed = False
         for i, entry in enumerate(table):
-            if not entry or entry & cl.COMPRESSED:
+            if not entry:
+                continue
+            if entry & cl.COMPRESSED:
+                if entry & cl.COPIED:            # never valid on compressed clusters
+                    table[i] = entry & ~cl.COPIED
+                    changed = True
+                    changed_entries += 1
                 continue
             host = entry & cl.OFFSET_MASK
             if not host:
@@ -147,6 +174,7 @@ def _fix_copied_flags(img: Qcow2Image) -> None:
             if bool(entry & cl.COPIED) != want:
                 table[i] = entry | cl.COPIED if want else entry & ~cl.COPIED
                 changed = True
+                changed_entries += 1
         if changed:
             img.meta_write(l2off, encode(table), "L2 table")
         new = l2off | cl.COPIED if private else l2off
@@ -154,6 +182,8 @@ def _fix_copied_flags(img: Qcow2Image) -> None:
             img.l1[l1i] = new
             img.meta_write(img.header.l1_table_offset + 8 * l1i, struct.pack(">Q", new),
                            "L1 table")
+            changed_entries += 1
+    return changed_entries
 
 
 def _find(img: Qcow2Image, name: str) -> Snapshot:
@@ -168,48 +198,97 @@ def list_snapshots(img: Qcow2Image) -> list[Snapshot]:
     return list(img.snapshots)
 
 
+def snapshot_l1(img: Qcow2Image, snap: Snapshot) -> list[int]:
+    return list(decode(img.pread(snap.l1_table_offset, 8 * snap.l1_size), "Q"))
+
+
+def read_snapshot(img: Qcow2Image, name: str, offset: int, length: int) -> bytes:
+    """Guest data as snapshot ``name`` holds it (the image itself is not changed)."""
+    snap = _find(img, name)
+    l1 = snapshot_l1(img, snap)
+    l1 += [0] * (len(img.l1) - len(l1))
+    active = img.l1
+    img.l1 = l1
+    try:
+        return img.read(offset, length)
+    finally:
+        img.l1 = active
+
+
 def create_snapshot(img: Qcow2Image, name: str) -> Snapshot:
+    """Ordering (inside the dirty bit):
+    1. the snapshot's copy of the L1 table is written to new clusters (unnamed: a leak);
+    2. every cluster the active L1 reaches gains a reference (refcount 1 -> 2);
+    3. COPIED is cleared on the active entries that are now shared;
+    4. a new snapshot table naming the L1 copy is written, synced, and the header switched
+       to it (_write_table): the snapshot exists from this one write on.
+    A kill before 4 leaves no snapshot, only leaks (and flags the dirty-bit repair fixes)."""
     if any(s.name == name for s in img.snapshots):
         raise DiskError(f"{img.path}: a snapshot named {name!r} already exists")
     h = img.header
-    l1_bytes = encode(_array(img.l1))
-    clusters = -(-max(len(l1_bytes), 1) // img.cs)
-    l1_off = img.refcounts.alloc(clusters)
-    snap_l1 = [e & ~cl.COPIED for e in img.l1]
-    img.meta_write(l1_off, encode(_array(snap_l1)).ljust(clusters * img.cs, b"\0"),
-                   "snapshot L1 table")
-    _walk(img, img.l1, +1)
-    _fix_copied_flags(img)
-    ids = [int(s.id) for s in img.snapshots if s.id.isdigit()]
-    now = time.time()
-    snap = Snapshot(str(max(ids, default=0) + 1), name, l1_off, len(img.l1), int(now),
-                    int((now % 1) * 1e9), 0, 0, h.size)
-    _write_table(img, img.snapshots + [snap])
+    with img.dirty():
+        clusters = -(-max(8 * len(img.l1), 1) // img.cs)
+        l1_off = img.refcounts.alloc(clusters)
+        snap_l1 = [e & ~cl.COPIED for e in img.l1]
+        img.meta_write(l1_off, encode(_array(snap_l1)).ljust(clusters * img.cs, b"\0"),
+                       "snapshot L1 table")
+        _walk(img, img.l1, +1)
+        fix_copied_flags(img)
+        ids = [int(s.id) for s in img.snapshots if s.id.isdigit()]
+        now = time.time()
+        snap = Snapshot(str(max(ids, default=0) + 1), name, l1_off, len(img.l1), int(now),
+                        int((now % 1) * 1e9), 0, 0, h.size)
+        _write_table(img, img.snapshots + [snap])
     return snap
 
 
 def apply_snapshot(img: Qcow2Image, name: str) -> None:
+    """Ordering (inside the dirty bit):
+    1. every cluster the snapshot reaches gains the active L1's reference (it keeps its own);
+    2. the new active L1 (the snapshot's, COPIED cleared) is written to new clusters and
+       synced;
+    3. the header is switched to it: the guest sees the snapshot from this one write on;
+    4. the old active L1's references are dropped and its clusters freed;
+    5. COPIED is set again where a refcount came back to 1.
+    A kill before 3 leaves the old view and leaks; after it, the new view and leaks."""
     snap = _find(img, name)
     if snap.l1_size > len(img.l1):
         raise DiskError(f"{img.path}: snapshot {name!r} is larger than the image")
-    snap_l1 = list(decode(img.pread(snap.l1_table_offset, 8 * snap.l1_size), "Q"))
-    snap_l1 += [0] * (len(img.l1) - len(snap_l1))
-    _walk(img, snap_l1, +1)            # the snapshot's clusters gain the active reference...
-    old = img.l1
-    img.l1 = [e & ~cl.COPIED for e in snap_l1]
-    img.meta_write(img.header.l1_table_offset, encode(_array(img.l1)), "L1 table")
-    _walk(img, old, -1)                # ...before the old active tree drops its own
-    img.l2cache.clear()
-    _fix_copied_flags(img)
+    h = img.header
+    new_l1 = snapshot_l1(img, snap)
+    new_l1 += [0] * (len(img.l1) - len(new_l1))
+    new_l1 = [e & ~cl.COPIED for e in new_l1]
+    with img.dirty():
+        _walk(img, new_l1, +1)
+        clusters = -(-max(8 * len(new_l1), 1) // img.cs)
+        l1_off = img.refcounts.alloc(clusters)
+        img.meta_write(l1_off, encode(_array(new_l1)).ljust(clusters * img.cs, b"\0"),
+                       "new L1 table")
+        img.sync()             # refcounts and the new L1 are stable before the header names it
+        old_l1, old_off = img.l1, h.l1_table_offset
+        h.l1_table_offset = l1_off
+        img.write_header()
+        img.l1 = new_l1
+        _walk(img, old_l1, -1)
+        img.refcounts.add(old_off, clusters, -1)
+        fix_copied_flags(img)
 
 
 def delete_snapshot(img: Qcow2Image, name: str) -> None:
+    """Ordering (inside the dirty bit), QEMU's:
+    1. a snapshot table without the entry is written and the header switched to it: from
+       this one write on the snapshot is gone and its clusters are only over-counted;
+    2. the references it held are dropped and its L1 copy freed;
+    3. COPIED is set where an active cluster's refcount came back to 1.
+    A kill after 1 leaves leaks and missing flags, which only cost a copy (and the dirty-bit
+    repair fixes them)."""
     snap = _find(img, name)
-    snap_l1 = list(decode(img.pread(snap.l1_table_offset, 8 * snap.l1_size), "Q"))
-    _write_table(img, [s for s in img.snapshots if s is not snap])
-    _walk(img, snap_l1, -1)
-    img.refcounts.add(snap.l1_table_offset, -(-max(8 * snap.l1_size, 1) // img.cs), -1)
-    _fix_copied_flags(img)
+    snap_l1 = snapshot_l1(img, snap)
+    with img.dirty():
+        _write_table(img, [s for s in img.snapshots if s is not snap])
+        _walk(img, snap_l1, -1)
+        img.refcounts.add(snap.l1_table_offset, -(-max(8 * snap.l1_size, 1) // img.cs), -1)
+        fix_copied_flags(img)
 
 
 def _array(values: list[int]):

@@ -41,7 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = dsub.add_parser("check", help="check consistency (exit 0 clean, 2 corrupt, 3 leaks)")
     p.add_argument("path")
-    p.add_argument("--repair", action="store_true", help="fix refcounts and reclaim leaks")
+    p.add_argument("--repair", action="store_true", help="fix refcounts, COPIED flags and bad entries, reclaim leaks "
+                   "(every snapshot's data is kept)")
     p.set_defaults(handler=_check)
 
     p = dsub.add_parser("snapshot", help="internal snapshots of a qcow2 image")
@@ -188,15 +189,21 @@ def _check(args) -> int:
         print(f"warning: {image}: backing file {name!r} resolves to {target}, outside the "
               "image's folder: other commands refuse it without --allow-outside-backing")
     result = ops.check_image(args.path, repair=args.repair)
+    if result.repaired:
+        for problem in result.found:
+            print(f"Repairing {problem}")
+        print(f"{result.fixed_corruptions} errors and {result.fixed_leaks} leaked clusters "
+              "were repaired; checking the repaired image again")
     for problem in result.corruptions:
         print(f"ERROR {problem}")
-    if result.leaks:
-        print(f"{len(result.leaks)} leaked clusters")
-    if result.repaired:
-        print("repaired")
     if result.corruptions:
+        print(f"{len(result.corruptions)} errors were found on the image: data may be "
+              "corrupted, or further writes to the image may corrupt it "
+              f"(`xtbox disk check --repair {args.path}` fixes what can be fixed)")
         return 2
     if result.leaks:
+        print(f"{len(result.leaks)} leaked clusters were found on the image: this wastes "
+              "disk space but harms no data (`--repair` reclaims them)")
         return 3
     print("no errors were found on the image")
     return 0
