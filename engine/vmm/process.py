@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ConfigError
-from engine.vmm import runstate
+from engine.vmm import runstate, snapshot_intent
 from engine.vmm.profile import DRIVE_LETTERS, Profile
 from engine.vmm.screen_feed import screen_dict
 from engine.vmm.server import CommandError, ControlServer
@@ -47,6 +47,7 @@ class VMHost:
         for drive, path in disks.items():
             if not os.path.isfile(path):
                 raise ConfigError(f"{profile.path}: drives.{drive}: {path}: no such image file")
+        self._recover_snapshots()
         if temporary:
             disks = {d: self._temporary_overlay(d, p, d in profile.write_protected)
                      for d, p in disks.items()}
@@ -64,6 +65,17 @@ class VMHost:
             self.folder / runstate.SOCKET,
             {"version": 1, "vm": profile.name, "uuid": profile.uuid, "pid": os.getpid()},
             handlers, self.machine.text_screen, self.public_state)
+
+    def _recover_snapshots(self) -> None:
+        """Finish a snapshot operation a kill interrupted, before the disks are used."""
+        from disks import DiskError
+        try:
+            message = snapshot_intent.recover(self.folder)
+        except DiskError as exc:
+            raise ConfigError(f"{self.folder / snapshot_intent.RECORD}: an interrupted "
+                              f"snapshot operation could not be finished: {exc}") from None
+        if message:
+            print(f"xtbox: {message}", file=sys.stderr, flush=True)
 
     def _temporary_overlay(self, drive: str, path: str, readonly: bool) -> str:
         """Every write of a temporary run lands in an overlay that vanishes at power-off (a
@@ -249,9 +261,11 @@ class VMHost:
                     if not any(s.name == name for s in img.snapshots):
                         raise CommandError("Failed", f"drive {DRIVE_LETTERS[drive]} "
                                            f"({img.path}) has no snapshot named {name!r}")
-                for _drive, img in images:
-                    snap.delete_snapshot(img, name)
-                    img.flush()
+                with snapshot_intent.intent(self.folder, "delete", name,
+                                            [i for _d, i in images]):
+                    for _drive, img in images:
+                        snap.delete_snapshot(img, name)
+                        img.flush()
         return {"name": name, "disks": [img.path for _d, img in images]}
 
     def _snapshot_images(self) -> list[tuple[str, Any]]:
@@ -272,26 +286,16 @@ class VMHost:
         return images
 
     def _take(self, images: list, name: str) -> None:
-        """All disks or none: a failure half-way deletes the snapshots already taken."""
+        """All disks or none (snapshot_intent: a failure or a kill half-way is rolled back)."""
         from disks.qcow2 import snapshot as snap
         for drive, img in images:
             if any(s.name == name for s in img.snapshots):
                 raise CommandError("Failed", f"drive {DRIVE_LETTERS[drive]} ({img.path}) "
                                    f"already has a snapshot named {name!r}")
-        done = []
-        try:
+        with snapshot_intent.intent(self.folder, "take", name, [i for _d, i in images]):
             for _drive, img in images:
                 snap.create_snapshot(img, name)
                 img.flush()
-                done.append(img)
-        except Exception:
-            for img in done:
-                try:
-                    snap.delete_snapshot(img, name)
-                    img.flush()
-                except Exception as exc:
-                    self.machine.log(f"rollback of snapshot {name!r} on {img.path}: {exc}")
-            raise
 
     def _paused(self):
         host = self

@@ -7,17 +7,25 @@ off: rolling disks back under a running guest would corrupt its file systems.
 
 from __future__ import annotations
 
+import sys
 import time
 
 from disks import DiskError, open_image
 from engine.errors import ConfigError
-from engine.vmm import runstate
+from engine.vmm import runstate, snapshot_intent
 from engine.vmm.profile import DRIVE_LETTERS, Profile
 from tui.control.runtime import command
 from tui.control.vms import VMError, load, require_stopped
 
 
 def _open_all(profile: Profile, *, readonly: bool) -> list:
+    try:
+        recovered = snapshot_intent.recover(profile.folder)
+    except DiskError as exc:
+        raise VMError(f"{profile.folder / snapshot_intent.RECORD}: an interrupted snapshot "
+                      f"operation could not be finished: {exc}") from None
+    if recovered:
+        print(f"xtbox: {recovered}", file=sys.stderr)
     images = []
     try:
         for drive, path in profile.disk_paths().items():
@@ -104,22 +112,18 @@ def _offline(profile: Profile, action: str, snap: str) -> None:
             if action != "take" and not exists:
                 names = ", ".join(s.name for s in img.snapshots) or "none"
                 raise VMError(f"{img.path}: no snapshot named {snap!r} (snapshots: {names})")
-        done = []
         try:
-            for img in images:
-                if action == "take":
-                    qs.create_snapshot(img, snap)
-                elif action == "restore":
-                    qs.apply_snapshot(img, snap)
-                else:
-                    qs.delete_snapshot(img, snap)
-                img.flush()
-                done.append(img)
-        except (DiskError, ConfigError) as exc:
-            if action == "take":           # all or none
-                for img in done:
-                    qs.delete_snapshot(img, snap)
+            # all or none, even across a kill (snapshot_intent)
+            with snapshot_intent.intent(profile.folder, action, snap, images):
+                for img in images:
+                    if action == "take":
+                        qs.create_snapshot(img, snap)
+                    elif action == "restore":
+                        qs.apply_snapshot(img, snap)
+                    else:
+                        qs.delete_snapshot(img, snap)
                     img.flush()
+        except (DiskError, ConfigError) as exc:
             raise VMError(f"snapshot {action} {snap!r}: {exc}") from None
     finally:
         for img in images:
