@@ -47,7 +47,7 @@ class VMHost:
         for drive, path in disks.items():
             if not os.path.isfile(path):
                 raise ConfigError(f"{profile.path}: drives.{drive}: {path}: no such image file")
-        self._recover_snapshots()
+        snapshot_intent.recover(self.folder)      # a kill's half-done snapshot, finished
         if temporary:
             disks = {d: self._temporary_overlay(d, p, d in profile.write_protected)
                      for d, p in disks.items()}
@@ -65,17 +65,6 @@ class VMHost:
             self.folder / runstate.SOCKET,
             {"version": 1, "vm": profile.name, "uuid": profile.uuid, "pid": os.getpid()},
             handlers, self.machine.text_screen, self.public_state)
-
-    def _recover_snapshots(self) -> None:
-        """Finish a snapshot operation a kill interrupted, before the disks are used."""
-        from disks import DiskError
-        try:
-            message = snapshot_intent.recover(self.folder)
-        except DiskError as exc:
-            raise ConfigError(f"{self.folder / snapshot_intent.RECORD}: an interrupted "
-                              f"snapshot operation could not be finished: {exc}") from None
-        if message:
-            print(f"xtbox: {message}", file=sys.stderr, flush=True)
 
     def _temporary_overlay(self, drive: str, path: str, readonly: bool) -> str:
         """Every write of a temporary run lands in an overlay that vanishes at power-off (a

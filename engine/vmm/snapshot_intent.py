@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from engine.errors import ConfigError
 from engine.vmm import runstate
 
 RECORD = "snapshot-intent.json"
@@ -69,8 +71,9 @@ def finish(record: dict, images: list) -> str:
 
 
 def recover(folder: Path) -> str | None:
-    """Finish a leftover intent record (opening its disks); None when there is none."""
-    from disks import open_image
+    """Finish a leftover intent record (opening its disks) and say so on stderr (the VM's
+    log); returns what was done, None when there was nothing to do."""
+    from disks import DiskError, open_image
     record = runstate.read_json(folder / RECORD)
     if record is None:
         return None
@@ -80,10 +83,14 @@ def recover(folder: Path) -> str | None:
             if os.path.exists(path):
                 images.append(open_image(path, allow_outside_backing=True))
         message = finish(record, images)
+    except DiskError as exc:
+        raise ConfigError(f"{folder / RECORD}: an interrupted snapshot operation could not "
+                          f"be finished: {exc}") from None
     finally:
         for img in images:
             img.close()
     _remove(folder)
+    print(f"xtbox: {message}", file=sys.stderr, flush=True)
     return message
 
 

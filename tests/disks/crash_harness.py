@@ -298,18 +298,16 @@ def mismatch(got: dict[str, bytes], before: dict[str, bytes], after: dict[str, b
     return None
 
 
-def kill_child(folder: str, ops: list[tuple], k: int, torn: bool, delay: float | None,
-               seed: int) -> tuple[int, int]:
-    """Fork the writer, let it die at kill point k (or after ``delay`` s, or never);
-    returns (operations completed, image writes and syncs counted)."""
+def fork_call(work, delay: float | None = None) -> tuple[bool, bytes]:
+    """Run ``work(report_fd)`` in a forked child (SIGKILLed after ``delay`` s if given);
+    returns (whether it failed by itself, what it wrote on report_fd)."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
             os.close(r)
-            killer = _Killer(k, torn, random.Random(seed)) if delay is None else None
-            run_writer(folder, ops, w, killer)
+            work(w)
         except BaseException:
             import traceback
             traceback.print_exc()
@@ -325,9 +323,21 @@ def kill_child(folder: str, ops: list[tuple], k: int, torn: bool, delay: float |
     while chunk := os.read(r, 65536):
         raw += chunk
     os.close(r)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0, raw
+
+
+def kill_child(folder: str, ops: list[tuple], k: int, torn: bool, delay: float | None,
+               seed: int) -> tuple[int, int]:
+    """Fork the writer, let it die at kill point k (or after ``delay`` s, or never);
+    returns (operations completed, image writes and syncs counted)."""
+    def work(w: int) -> None:
+        killer = _Killer(k, torn, random.Random(seed)) if delay is None else None
+        run_writer(folder, ops, w, killer)
+
+    failed, raw = fork_call(work, delay)
     values = [struct.unpack_from("<I", raw, i)[0] for i in range(0, len(raw), 4)]
     count = next((v & 0xFFFF for v in values if v >= 0xFFFF0000), 0)
     done = max((v for v in values if v < 0xFFFF0000), default=0)
-    if os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0:
+    if failed:
         raise AssertionError(f"the writer failed by itself after {done} operations")
     return done, count

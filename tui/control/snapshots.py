@@ -7,7 +7,6 @@ off: rolling disks back under a running guest would corrupt its file systems.
 
 from __future__ import annotations
 
-import sys
 import time
 
 from disks import DiskError, open_image
@@ -20,12 +19,9 @@ from tui.control.vms import VMError, load, require_stopped
 
 def _open_all(profile: Profile, *, readonly: bool) -> list:
     try:
-        recovered = snapshot_intent.recover(profile.folder)
-    except DiskError as exc:
-        raise VMError(f"{profile.folder / snapshot_intent.RECORD}: an interrupted snapshot "
-                      f"operation could not be finished: {exc}") from None
-    if recovered:
-        print(f"xtbox: {recovered}", file=sys.stderr)
+        snapshot_intent.recover(profile.folder)   # a kill's half-done snapshot, finished
+    except ConfigError as exc:
+        raise VMError(str(exc)) from None
     images = []
     try:
         for drive, path in profile.disk_paths().items():

@@ -18,7 +18,7 @@ import pytest
 from disks import create_image, open_image
 from disks.qcow2 import snapshot as qs
 from tests.disks.conftest import QEMU_IMG, qemu_check
-from tests.disks.crash_harness import _Killer
+from tests.disks.crash_harness import _Killer, fork_call
 
 ROOT = Path(__file__).resolve().parents[3]
 DISKS = ("hda", "hdb")
@@ -45,30 +45,17 @@ def vm(tmp_path, monkeypatch):
 def _run(action: str, k: int) -> tuple[bool, int]:
     """Run the VM snapshot action in a child killed at its k-th image write or sync;
     returns (whether it finished, the writes and syncs it counted)."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            os.close(r)
-            from tui.control import snapshots
-            killer = _Killer(k, torn=False, rng=random.Random(k))
-            killer.install()
-            {"take": lambda: snapshots.take_snapshot("v", "new"),
-             "restore": lambda: snapshots.restore_snapshot("v", "old"),
-             "delete": lambda: snapshots.delete_snapshot("v", "old")}[action]()
-            os.write(w, struct.pack("<I", killer.count))
-        except BaseException:
-            import traceback
-            traceback.print_exc()
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(w)
-    _, status = os.waitpid(pid, 0)
-    raw = os.read(r, 64)
-    os.close(r)
-    assert not (os.WIFEXITED(status) and os.WEXITSTATUS(status)), "the child failed"
+    def work(w: int) -> None:
+        from tui.control import snapshots
+        killer = _Killer(k, torn=False, rng=random.Random(k))
+        killer.install()
+        {"take": lambda: snapshots.take_snapshot("v", "new"),
+         "restore": lambda: snapshots.restore_snapshot("v", "old"),
+         "delete": lambda: snapshots.delete_snapshot("v", "old")}[action]()
+        os.write(w, struct.pack("<I", killer.count))
+
+    failed, raw = fork_call(work)
+    assert not failed, "the child failed"
     return bool(raw), (struct.unpack("<I", raw)[0] if raw else 0)
 
 
