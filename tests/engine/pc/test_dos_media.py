@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,12 @@ def test_dos_sees_floppies_change_in_b(home, tmp_path):  # noqa: F811
         return "\n".join(manager.screen("dos")["text"])
 
     def run(command: str, until: str) -> str:
-        manager.type_text("dos", f"cls\n{command}\n")
+        manager.type_text("dos", "cls\n")           # the last command's answer must go first
+        deadline = time.monotonic() + 30
+        while until in screen() or "A:\\>" not in screen():
+            assert time.monotonic() < deadline, screen()
+            time.sleep(0.05)
+        manager.type_text("dos", f"{command}\n")
         assert manager.expect("dos", until, timeout=30), screen()
         return screen()
 
