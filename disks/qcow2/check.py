@@ -89,6 +89,7 @@ def _structure(img: Qcow2Image, t: _Tables, problems: list[str], repair: bool) -
     cs, h = img.cs, img.header
     end = img.file_end
     zero_entry = cl.ZERO if h.version >= 3 else 0
+    seen: set[int] = set()               # an L2 table shared by several L1s: once
     for name, l1_off, l1 in t.l1s:
         for i, e in enumerate(l1):
             l2off = e & cl.L1_OFFSET_MASK
@@ -110,6 +111,9 @@ def _structure(img: Qcow2Image, t: _Tables, problems: list[str], repair: bool) -
                     img.meta_write(l1_off + 8 * i, bytes(8),
                                    "L1 table" if l1 is img.l1 else "snapshot L1 fix")
                 continue
+            if l2off in seen:
+                continue
+            seen.add(l2off)
             table = img.l2cache.get(l2off)
             changed = False
             for j, entry in enumerate(table):
@@ -144,9 +148,13 @@ def _structure(img: Qcow2Image, t: _Tables, problems: list[str], repair: bool) -
                     problems.append(f"data cluster {m.host:#x} (L2 table {l2off:#x} entry "
                                     f"{j}) overlaps the {kind}")
                     if repair and m.kind == cl.NORMAL:
-                        # The guest reads these bytes today: give it a copy of its own.
+                        # The guest reads these bytes today: give it a copy of its own, taken
+                        # before any refcount changes, placed past everything the file holds
+                        # (a free-looking cluster may be in use while refcounts are wrong).
+                        content = img.pread(m.host, cs)   # before alloc changes a block
+                        img.refcounts.free_hint = img.file_end // cs
                         new = img.refcounts.alloc(1)
-                        img.data_write(new, img.pread(m.host, cs))
+                        img.data_write(new, content)
                         table[j] = (entry & ~cl.OFFSET_MASK) | new
                         changed = True
                     elif repair:
@@ -278,9 +286,8 @@ def check(img: Qcow2Image, *, repair: bool = False) -> CheckResult:
         return first
     from disks.qcow2.snapshot import fix_copied_flags
     with img.dirty():
-        # Refcounts first: the copies _structure makes allocate clusters, which is safe only
-        # once no referenced cluster reads as free.
-        _fix_refcounts(img)
+        # Entries first (copies out of metadata see the bytes the guest saw), then every
+        # refcount from the recount, then the COPIED flags from those refcounts.
         _structure(img, _tables(img), [], repair=True)
         _fix_refcounts(img)
         fix_copied_flags(img)
