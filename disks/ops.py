@@ -99,7 +99,13 @@ def convert(src: str, dst: str, *, fmt: str = "qcow2", progress: Progress | None
 
 def commit(overlay: str, *, progress: Progress | None = None,
            allow_outside_backing: bool = False) -> str:
-    """Write the overlay's own clusters into its backing file. Returns the backing path."""
+    """Write the overlay's own clusters into its backing file. Returns the backing path.
+
+    Ordering: the overlay is only read, so its view never changes; each cluster goes into
+    the backing file through that image's own ordered write path (refcount, data, L2, as
+    in qcow2/image.py), and the backing file is flushed at the end. A kill half-way leaves
+    the backing file consistent, holding part of the commit (cluster by cluster, as
+    qemu-img commit does): running the commit again completes it."""
     from disks.qcow2 import clusters as cl
     with open_image(overlay, readonly=True, allow_outside_backing=allow_outside_backing) as o:
         _qcow2(o, overlay)
@@ -126,13 +132,24 @@ def commit(overlay: str, *, progress: Progress | None = None,
 
 def rebase(overlay: str, new_backing: str, *, allow_outside_backing: bool = False) -> None:
     """Point ``overlay`` at ``new_backing`` keeping its guest view: clusters where the old and
-    new backing differ are first copied into the overlay (qemu-img rebase's safe mode)."""
+    new backing differ are first copied into the overlay (qemu-img rebase's safe mode).
+
+    Ordering: 1. each differing cluster is copied in through the ordered write path, with
+    the bytes the overlay shows today, so its view is the same before and after each copy;
+    2. flush: every copy is stable before 3. the header names the new backing file (one
+    write in cluster 0, which a kill cannot tear); 4. flush. A kill anywhere leaves the
+    overlay on the old backing file or the new one, with the same guest view either way."""
     from disks.qcow2 import clusters as cl
     with open_image(overlay, allow_outside_backing=allow_outside_backing) as o:
         _qcow2(o, overlay)
         folder = os.path.dirname(os.path.abspath(overlay))
         target = new_backing if os.path.isabs(new_backing) else os.path.join(folder,
                                                                                new_backing)
+        rel = os.path.relpath(os.path.realpath(target), os.path.realpath(folder))
+        name = os.path.abspath(target) if rel.startswith(os.pardir) else rel
+        if rel.startswith(os.pardir) and not allow_outside_backing:
+            raise DiskError(f"{overlay}: new backing file {target} lies outside the overlay's "
+                            "folder; allow it explicitly (--allow-outside-backing)")
         new_fmt = probe(target)
         with open_image(target, readonly=True, fmt=new_fmt,
                         allow_outside_backing=allow_outside_backing) as nb:
@@ -146,11 +163,6 @@ def rebase(overlay: str, new_backing: str, *, allow_outside_backing: bool = Fals
                 new = (nb.read(start, avail) if avail else b"") + bytes(n - avail)
                 if old != new:
                     o.write(start, old)
-        rel = os.path.relpath(os.path.realpath(target), os.path.realpath(folder))
-        name = os.path.abspath(target) if rel.startswith(os.pardir) else rel
-        if rel.startswith(os.pardir) and not allow_outside_backing:
-            raise DiskError(f"{overlay}: new backing file {target} lies outside the overlay's "
-                            "folder; allow it explicitly (--allow-outside-backing)")
         o.flush()
         o.header.backing_file = name
         o.header.backing_format = new_fmt
