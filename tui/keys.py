@@ -11,7 +11,7 @@ code and a release as its break code, so keys are held as long as they are held 
 
 from __future__ import annotations
 
-from textual.keys import key_to_character
+from textual.keys import REPLACED_KEYS, key_to_character
 
 from tui.control.guest_data import scancodes as sc
 
@@ -30,6 +30,13 @@ MODIFIER_KEYS = {
 RELEASE = "xtbox-release:"   # key name prefix of a release event (see tui/kitty.py)
 
 
+def _character(name: str) -> str | None:
+    """The character a Textual key name stands for ("minus" is Textual's "hyphen_minus")."""
+    if len(name) == 1:
+        return name
+    return key_to_character(REPLACED_KEYS.get(name, name))
+
+
 def key_to_scancodes(key: str, character: str | None = None) -> list[int]:
     """Scancodes for one key event; an empty list for keys the guest has no key for."""
     parts = key.split("+")
@@ -41,10 +48,12 @@ def key_to_scancodes(key: str, character: str | None = None) -> list[int]:
             return []
     name = SPECIAL.get(base)
     if name is None:
-        char = key_to_character(base) if len(base) > 1 else base
+        char = _character(base)
         if char is None or len(char) != 1:
             return []
-        if "shift" in mods or char.isupper():
+        if "shift" in mods and char.isalpha():
+            char = char.upper()
+        if char.isupper() or ("shift" in mods and not char.isalnum()):
             # A shifted character: its own table entry already presses Shift.
             mods = [m for m in mods if m != "shift"]
             try:
@@ -70,7 +79,7 @@ def physical_make(key: str, character: str | None = None) -> list[int]:
         return list(MODIFIER_KEYS[base])
     if base in SPECIAL:
         return sc.key_make(SPECIAL[base])
-    char = base if len(base) == 1 else key_to_character(base)
+    char = _character(base)
     if char is None and character and len(character) == 1:
         char = character
     if char is None or len(char) != 1 or not char.isprintable():
@@ -111,4 +120,38 @@ class KeyRouter:
         return out
 
 
+def combo_to_scancodes(text: str) -> list[int]:
+    """Scancodes for key combinations written as key names joined by ``+``, several separated
+    by spaces ("ctrl+alt+f1", "alt+sysrq", "shift+f10 enter"): each combination's keys go down
+    in order and come up in reverse, as fingers do. The names are the keyboard's
+    (engine/chips/scancodes.py: Ctrl, Alt, Shift, RCtrl, RAlt, F1-F12, Del, SysRq, a, 1, ...);
+    a ValueError names one that is not a key."""
+    out: list[int] = []
+    for combo in text.split():
+        keys = []                                   # (make, break) per key
+        for name in combo.split("+"):
+            if name.lower() == "pause":
+                keys.append((PAUSE, []))             # Pause sends its whole sequence at once
+            elif name.lower() == "break":
+                keys.append(([0xE0, 0x46], [0xE0, 0xC6]))   # Ctrl+Pause: Break
+            else:
+                try:
+                    make = sc.key_make(name)
+                except (ValueError, KeyError):
+                    raise ValueError(f"{name!r} in {combo!r} is not a key name (expected "
+                                     "e.g. ctrl, alt, shift, f1, del, sysrq, pause, break, "
+                                     "a, 1)") from None
+                keys.append((make, sc.break_of(make)))
+        out += [code for make, _ in keys for code in make]
+        out += [code for _, brk in reversed(keys) for code in brk]
+    if not out:
+        raise ValueError("no keys given (expected e.g. ctrl+alt+f1 or alt+x)")
+    return out
+
+
 CTRL_ALT_DEL = [sc.CTRL, sc.ALT, 0xE0, 0x53, 0xE0, 0xD3, sc.ALT | 0x80, sc.CTRL | 0x80]
+# Keys no terminal delivers, as the 101-key keyboard sends them (the console menu has them).
+CTRL_BREAK = [sc.CTRL, 0xE0, 0x46, 0xE0, 0xC6, sc.CTRL | 0x80]
+PAUSE = [0xE1, 0x1D, 0x45, 0xE1, 0x9D, 0xC5]        # no break codes: the key sends none
+PRINT_SCREEN = [0xE0, 0x2A, 0xE0, 0x37, 0xE0, 0xB7, 0xE0, 0xAA]
+SYSRQ = [sc.ALT, 0x54, 0xD4, sc.ALT | 0x80]           # Alt+PrtSc

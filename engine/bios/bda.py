@@ -25,6 +25,7 @@ MODE_CONTROL = BDA + 0x65
 PALETTE = BDA + 0x66
 TIMER_TICKS = BDA + 0x6C
 TIMER_MIDNIGHT = BDA + 0x70
+BREAK_FLAG = BDA + 0x71       # bit 7: Ctrl+Break was pressed
 RESET_FLAG = BDA + 0x72
 PRINTER_TIMEOUT = BDA + 0x78  # 4 bytes: LPT1-4 timeout counts (engine/bios/waits.py)
 RS232_TIMEOUT = BDA + 0x7C    # 4 bytes: COM1-4 timeout counts

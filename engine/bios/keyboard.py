@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.bios import bda
+from engine.bios import bda, layout
 from engine.bios.regs import Regs
 
 # Scancode set 1, US layout: (normal, shifted) ASCII for 02h..35h and 39h.
@@ -26,6 +26,7 @@ KEYPAD_DIGITS = {0x47: 7, 0x48: 8, 0x49: 9, 0x4B: 4, 0x4C: 5, 0x4D: 6, 0x4F: 1, 
 # Shift-state bits in 40:17h.
 RSHIFT, LSHIFT, CTRL, ALT, SCROLL, NUM, CAPS, INSERT = (1 << i for i in range(8))
 _TOGGLES = {0x46: SCROLL, 0x45: NUM, 0x3A: CAPS}
+HOLD = 0x08                  # 40:18h bit 3: paused (Ctrl+NumLock)
 
 
 class Keyboard:
@@ -65,10 +66,13 @@ class Keyboard:
         port_b = bus.port_read(0x61, 1)
         bus.port_write(0x61, port_b | 0x80, 1)        # XT acknowledge: pulse bit 7
         bus.port_write(0x61, port_b & 0x7F, 1)
-        self.translate(r, code)
+        tail = self.translate(r, code)
         bus.port_write(0x20, 0x20, 1)                 # EOI
+        if tail is not None:                          # Ctrl+Break or Pause: ROM code next
+            r.set(cs=layout.ROM_SEGMENT, ip=tail)
 
-    def translate(self, r: Regs, code: int) -> None:
+    def translate(self, r: Regs, code: int) -> int | None:
+        """Update the BDA for one scancode; the ROM tail INT 09h must run next, if any."""
         if code == 0xE0:
             self.e0 = True
             return
@@ -87,7 +91,21 @@ class Keyboard:
                 self.alt_number = 0
             return
         if release:
-            return
+            return None
+        flags2 = r.rb(bda.KBD_FLAGS2)
+        if flags2 & HOLD:                             # paused: the next key ends it, untyped
+            if key != 0x45:
+                r.wb(bda.KBD_FLAGS2, flags2 & ~HOLD)
+            return None
+        if flags & CTRL and key == 0x45 and not extended:
+            r.wb(bda.KBD_FLAGS2, flags2 | HOLD)       # Pause (Ctrl+NumLock, or E1 1D 45)
+            return layout.PAUSE_TAIL
+        if flags & CTRL and key == 0x46:              # Ctrl+Break (Ctrl+ScrollLock, E0 46)
+            r.ww(bda.KBD_HEAD, r.rw(bda.KBD_BUF_START) or bda.KBD_BUFFER)
+            r.ww(bda.KBD_TAIL, r.rw(bda.KBD_BUF_START) or bda.KBD_BUFFER)
+            r.wb(bda.BREAK_FLAG, 0x80)
+            self._push(r, 0x0000)
+            return layout.BREAK_TAIL
         if key in _TOGGLES:
             r.wb(bda.KBD_FLAGS1, flags ^ _TOGGLES[key])
             return

@@ -91,6 +91,30 @@ hw_wait:
     jc hw_wait
     iret
 
+    times 0xE490 - ($ - $$) db 0xFF
+; ---- F000:E490 INT 09h saw Ctrl+Break: the host emptied the buffer and put a 0000h word in
+; it; the user's break handler runs now, then the keyboard interrupt returns (IBM's KB_INT).
+break_tail:
+    int 0x1B
+    iret
+
+    times 0xE4A0 - ($ - $$) db 0xFF
+; ---- F000:E4A0 INT 09h saw Pause (Ctrl+NumLock on the XT): hold, interrupts on, until the
+; next key clears the hold bit in 40:18h (that key is not typed), as IBM's KB_INT does.
+pause_tail:
+    sti
+    push ds
+    push ax
+    mov ax, 0x40
+    mov ds, ax
+.hold:
+    hlt
+    test byte [0x18], 0x08
+    jnz .hold
+    pop ax
+    pop ds
+    iret
+
 ; ---- F000:EF00: a diskette parameter table per format (160K ... 2.88M), filled at POST ------
 ; from engine/drives.py's format list; INT 1Eh and INT 13h AH=08h/18h point into it.
     times 0xEF00 - ($ - $$) db 0xFF

@@ -189,5 +189,8 @@ class System:
         r.carry(True)
 
     def int17(self, r: Regs) -> None:
+        # A printer service that waits (BUSY, ACK) must not poll inside this call: vector 17h
+        # is in Bios.WAITING, so it can use waits.until with 40:78h's count (engine/bios/
+        # waits.py, as engine/bios/serial.py does for INT 14h).
         r.set(ah=0x30 if r.ah != 0x00 else 0x01)      # no printer: not selected / time-out
         r.carry(False)

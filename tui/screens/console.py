@@ -2,7 +2,9 @@
 
 Every key goes to the guest except the host key (Ctrl+] by default, configurable in
 Settings), which opens the console menu: back to the manager (the VM keeps running), keys the
-terminal cannot deliver (Ctrl+Alt+Del), pause, reset, copy, screenshot. Screen updates come
+terminal cannot deliver (Ctrl+Alt+Del, Ctrl+Break, Pause, PrtSc, SysRq, any combination),
+pause, reset, copy, screenshot. Alt+key from terminals that send Alt as an ESC prefix is read
+as Alt while the console is shown (tui/alt_prefix.py). Screen updates come
 from a thread worker subscribed to the VM's control socket; the VM sends at most 30 a second,
 each holding only the rows that changed, so a guest scrolling flat out cannot flood the UI.
 """
@@ -20,7 +22,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from engine.errors import ConfigError
-from tui import kitty
+from tui import alt_prefix, kitty
 from tui.control import manager
 from tui.keys import KeyRouter
 from tui.widgets.console_view import ConsoleView
@@ -50,6 +52,7 @@ class ConsoleScreen(Screen):
         self.router = KeyRouter()
         self.outbox: queue.SimpleQueue = queue.SimpleQueue()
         self.kitty_pushed = False
+        self.escapes = alt_prefix.EscapeJoiner()
 
     def compose(self) -> ComposeResult:
         yield ConsoleView(id="console")
@@ -117,11 +120,26 @@ class ConsoleScreen(Screen):
         if event.key == self.host_key:
             self.open_menu()
             return
-        codes = self.router.codes(event.key, event.character)
+        if self.router.releases:               # the kitty protocol: no ESC prefixes to join
+            self._key(event.key, event.character)
+            return
+        for key, character in self.escapes.feed(event):
+            self._key(key, character)
+        if self.escapes.held is not None:
+            self.set_timer(2 * alt_prefix.JOIN_WINDOW, self._flush_escape)
+
+    def _flush_escape(self) -> None:
+        for key, character in self.escapes.flush():
+            self._key(key, character)
+
+    def _key(self, key: str, character: str | None) -> None:
+        codes = self.router.codes(key, character)
         if codes:
             self.send("keys", scancodes=codes)
 
     def on_screen_resume(self) -> None:
+        alt_prefix.install()
+        alt_prefix.ACTIVE = True
         if not self.kitty_pushed:
             self.kitty_pushed = True
             kitty.push_release_events(self.app)
@@ -130,6 +148,8 @@ class ConsoleScreen(Screen):
         self._leave_keyboard()
 
     def _leave_keyboard(self) -> None:
+        alt_prefix.ACTIVE = False
+        self._flush_escape()
         self._pop_kitty()
         if codes := self.router.release_all():
             self.send("keys", scancodes=codes)
@@ -180,12 +200,16 @@ class ConsoleScreen(Screen):
         self.app.push_screen(ConsoleMenu(self.vm), self.menu_choice)
 
     def menu_choice(self, choice: str | None) -> None:
-        from tui.keys import CTRL_ALT_DEL
+        from tui import keys
         view = self.query_one(ConsoleView)
+        special = {"cad": keys.CTRL_ALT_DEL, "break": keys.CTRL_BREAK, "pausekey": keys.PAUSE,
+                   "prtsc": keys.PRINT_SCREEN, "sysrq": keys.SYSRQ}
         if choice == "leave":
             self.app.pop_screen()
-        elif choice == "cad":
-            self.send("keys", scancodes=CTRL_ALT_DEL)
+        elif choice in special:
+            self.send("keys", scancodes=special[choice])
+        elif choice == "sendkeys":
+            self.ask_keys()
         elif choice in ("pause", "resume", "reset"):
             self.send(choice)
         elif choice == "copy":
@@ -196,6 +220,23 @@ class ConsoleScreen(Screen):
         elif choice in ("com1", "com2"):
             self.send("serial-reconnect", port=choice)
             self.notify(f"{choice.upper()}: reconnecting")
+
+    def ask_keys(self) -> None:
+        from tui.keys import combo_to_scancodes
+        from tui.screens.prompt import PromptScreen
+
+        def check(text: str) -> str | None:
+            try:
+                combo_to_scancodes(text)
+            except ValueError as exc:
+                return str(exc)
+            return None
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.send("keys", scancodes=combo_to_scancodes(text))
+        self.app.push_screen(PromptScreen("Keys to send (names joined by +, e.g. ctrl+alt+f1 "
+                                          "alt+x):", check=check), chosen)
 
     def save_screenshot(self, fmt: str) -> None:
         from pathlib import Path

@@ -13,6 +13,11 @@ from textual.widgets.option_list import Option
 CHOICES = [
     ("leave", "Back to the manager (the VM keeps running)"),
     ("cad", "Send Ctrl+Alt+Del"),
+    ("break", "Send Ctrl+Break"),
+    ("pausekey", "Send Pause"),
+    ("prtsc", "Send Print Screen"),
+    ("sysrq", "Send SysRq (Alt+PrtSc)"),
+    ("sendkeys", "Send keys…"),
     ("pause", "Pause"),
     ("resume", "Resume"),
     ("reset", "Reset"),
