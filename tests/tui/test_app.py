@@ -413,3 +413,43 @@ async def test_new_vm_wizard_pages(home):
         await wait_for(pilot, lambda: screen_name(app) == "ManagerScreen")
     vm = manager.vm_info("wiz")
     assert vm.disks["hda"].endswith(".qcow2") and vm.profile.serial == ["pty", "none"]
+
+
+async def test_console_menu_changes_and_ejects_a_floppy(home, tmp_path):
+    manager.create_vm("fl", demo=True)
+    manager.start_vm("fl")
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(bytes(737_280))
+    app = XtboxApp(console="fl")
+
+    def in_b() -> str | None:
+        return next(m["image"] for m in manager.status("fl")["media"] if m["drive"] == "b")
+
+    async def open_floppy_b() -> None:
+        from tui.screens.console_menu import CHOICES
+        await pilot.press("ctrl+right_square_bracket")
+        await wait_for(pilot, lambda: screen_name(app) == "ConsoleMenu")
+        keys = [key for key, _text in CHOICES]
+        await pilot.press(*["down"] * keys.index("floppy-b"), "enter")
+        await wait_for(pilot, lambda: screen_name(app) == "FilePickerScreen")
+
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "ConsoleScreen")
+        await wait_for(pilot, lambda: app.screen.media.get("b", "?") is None)   # polled: empty
+        await open_floppy_b()
+        app.screen.query_one("#picker-path").value = str(disk)
+        await pilot.click("#picker-pick")
+        await wait_for(pilot, lambda: in_b() == str(disk))
+        await wait_for(pilot, lambda: screen_name(app) == "ConsoleScreen"
+                       and app.screen.media.get("b") == str(disk))
+        await pilot.press("ctrl+right_square_bracket")
+        await wait_for(pilot, lambda: screen_name(app) == "ConsoleMenu")
+        menu = app.screen.query_one("#menu")
+        labels = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
+        assert "Change floppy B: (now disk.img)…" in labels
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_name(app) == "ConsoleScreen")
+        await open_floppy_b()
+        await pilot.click("#picker-empty")                 # Eject
+        await wait_for(pilot, lambda: in_b() is None)
+    assert "fdb" not in (manager.load("fl").folder / "vm.toml").read_text()   # live only

@@ -53,6 +53,7 @@ class ConsoleScreen(Screen):
         self.outbox: queue.SimpleQueue = queue.SimpleQueue()
         self.kitty_pushed = False
         self.escapes = alt_prefix.EscapeJoiner()
+        self.media: dict[str, str | None] = {}   # drive letter -> image, from the status poll
 
     def compose(self) -> ComposeResult:
         yield ConsoleView(id="console")
@@ -106,6 +107,7 @@ class ConsoleScreen(Screen):
             st = manager.status(self.vm)
         except ConfigError:
             return
+        self.media = {m["drive"]: m.get("image") for m in st.get("media", [])}
         serial = "  ".join(f"{p.get('port', '').upper()} "
                            f"{'on' if p.get('connected') else 'off'}" for p in st.get("serial", []))
         text = (f" {self.vm}: {st['state']}  {st['mips']:.2f} MIPS  disk r/w "
@@ -197,7 +199,7 @@ class ConsoleScreen(Screen):
     # ---- the host-key menu -----------------------------------------------------------------
     def open_menu(self) -> None:
         from tui.screens.console_menu import ConsoleMenu
-        self.app.push_screen(ConsoleMenu(self.vm), self.menu_choice)
+        self.app.push_screen(ConsoleMenu(self.vm, self.media), self.menu_choice)
 
     def menu_choice(self, choice: str | None) -> None:
         from tui import keys
@@ -217,6 +219,9 @@ class ConsoleScreen(Screen):
             self.notify("Screen copied as text")
         elif choice in ("text", "svg"):
             self.save_screenshot(choice)
+        elif choice in ("floppy-a", "floppy-b"):
+            from tui.screens.console_menu import change_floppy
+            change_floppy(self, self.vm, choice[-1], self.media.get(choice[-1]))
         elif choice in ("com1", "com2"):
             self.send("serial-reconnect", port=choice)
             self.notify(f"{choice.upper()}: reconnecting")

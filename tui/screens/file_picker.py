@@ -2,6 +2,7 @@
 
 Typing a path and pressing Enter picks a file, or moves the tree to a folder; choosing a file
 in the tree picks it. "All files" shows files of any name (images are often named freely).
+With ``empty_label`` (a diskette drive's "Eject") a button answers EMPTY: no file at all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.widgets import Button, Checkbox, DirectoryTree, Input, Label
 
 from tui.paths import shown
 
+EMPTY = ""         # the answer of the empty_label button: the drive is to hold nothing
 IMAGE_SUFFIXES = {".img", ".ima", ".qcow2", ".qcow", ".raw", ".vfd", ".flp", ".dsk", ".hdd",
                   ".bin"}
 
@@ -43,9 +45,11 @@ class ImageTree(DirectoryTree):
 class FilePickerScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, start: str | Path | None = None) -> None:
+    def __init__(self, title: str, start: str | Path | None = None, *,
+                 empty_label: str | None = None) -> None:
         super().__init__()
         self.title_text = title
+        self.empty_label = empty_label
         start_path = Path(start).expanduser() if start else Path.cwd()
         if start_path.is_file():
             start_path = start_path.parent
@@ -61,6 +65,8 @@ class FilePickerScreen(ModalScreen[str | None]):
             with Horizontal(classes="buttons"):
                 yield Checkbox("All files", id="picker-all")
                 yield Button("Pick", variant="primary", id="picker-pick")
+                if self.empty_label:
+                    yield Button(self.empty_label, id="picker-empty")
                 yield Button("Cancel", id="picker-cancel")
 
     def on_mount(self) -> None:
@@ -100,6 +106,10 @@ class FilePickerScreen(ModalScreen[str | None]):
         tree = self.query_one(ImageTree)
         tree.show_all = event.value
         tree.reload()
+
+    @on(Button.Pressed, "#picker-empty")
+    def pick_empty(self) -> None:
+        self.dismiss(EMPTY)
 
     @on(Button.Pressed, "#picker-cancel")
     def action_cancel(self) -> None:
