@@ -267,6 +267,20 @@ class FloppyDrive:
                 "format": medium.geometry.floppy.name if medium and medium.geometry.floppy
                 else None}
 
+    def get_state(self) -> dict:
+        return {**self.describe(), "change_line": self.change_line, "type": self.format.name}
+
+    def set_state(self, state: dict) -> None:
+        """The saved change line holds only if the same image is in the drive now; any other
+        medium (or none) is a change the guest must be told about, as if the door had opened."""
+        with self.lock:
+            medium = self.medium
+            same = medium is not None and state.get("image") is not None and self._holds(
+                state["image"])
+            self.change_line = bool(state.get("change_line", True)) if same else True
+            self.format = next((f for f in FLOPPY_FORMATS if f.name == state.get("type")),
+                               self.format) if medium is None else self.format
+
     def flush(self) -> None:
         with self.lock:
             if self.medium is not None:

@@ -401,7 +401,8 @@ class Machine:
                  "video": self.video, "com1": self.uarts[0], "com2": self.uarts[1],
                  "bios": self.bios}
         return {"cpu": self.cpu.get_state(), "ram": bytes(self.cpu.mem),
-                "chips": {name: chip.get_state() for name, chip in chips.items()}}
+                "chips": {name: chip.get_state() for name, chip in chips.items()},
+                "floppies": {k: f.get_state() for k, f in self.floppies.items()}}
 
     def set_state(self, state: dict) -> None:
         self.cpu.set_state(state["cpu"])
@@ -411,3 +412,5 @@ class Machine:
                  "bios": self.bios}
         for name, chip in chips.items():
             chip.set_state(state["chips"][name])
+        for letter, floppy in self.floppies.items():
+            floppy.set_state(state.get("floppies", {}).get(letter, {}))

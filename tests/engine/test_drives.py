@@ -123,3 +123,23 @@ def test_a_failed_insert_leaves_the_drive_as_it_was(tmp_path):
         drive.insert(floppy(tmp_path / "bad.img", 1000))
     assert drive.medium.path.endswith("ok.img") and not drive.change_line
     drive.close()
+
+
+def test_saved_state_keeps_the_change_line_only_for_the_same_diskette(tmp_path):
+    one, two = floppy(tmp_path / "one.img"), floppy(tmp_path / "two.img")
+    drive = FloppyDrive("a")
+    drive.insert(one)
+    drive.seek()
+    saved = drive.get_state()
+    assert (saved["image"], saved["change_line"], saved["type"]) == (str(one), False, "720K")
+    drive.change_line = True
+    drive.set_state(saved)
+    assert not drive.change_line                          # the same diskette: as it was
+    drive.insert(two)
+    drive.seek()
+    drive.set_state(saved)
+    assert drive.change_line                              # another one: a change to report
+    drive.eject()
+    drive.set_state({**saved, "type": "360K"})
+    assert drive.change_line and drive.format.name == "360K"
+    drive.close()

@@ -15,7 +15,7 @@ BITS 16
 CPU 8086
 ORG 0x7C00
 
-SECTORS equ 4                       ; this program's size on the disk
+SECTORS equ 5                       ; this program's size on the disk
 
 %include "guest.inc"
 
@@ -312,6 +312,38 @@ checks:
     xor dl, dl
     int 0x13
     jc fail
+
+    CHECK 20                        ; AH=18h (media type for format): the table for 40x9
+    push es
+    mov ah, 0x18
+    mov cx, 0x2709
+    xor dl, dl
+    int 0x13
+    mov al, [es:di + 4]
+    pop es
+    jc fail
+    cmp ah, 0
+    jne fail
+    cmp al, 9
+    jne fail
+
+    CHECK 21                        ; ... no format has 19 sectors on 80 tracks: 0Ch
+    push es
+    mov ah, 0x18
+    mov cx, 0x4F13
+    xor dl, dl
+    int 0x13
+    pop es
+    FAILS_WITH 0x0C
+
+    CHECK 22                        ; ... and the empty B: is not ready for a format
+    push es
+    mov ah, 0x18
+    mov cx, 0x2709
+    mov dl, 1
+    int 0x13
+    pop es
+    FAILS_WITH 0x80
 
     mov si, pass_text
     call say
