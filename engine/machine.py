@@ -4,12 +4,18 @@
     status = m.run(max_seconds=10)        # blocks; stop()/pause()/... from other threads
     m.text_screen().text_lines()
 
-Time: the chips count PIT input clocks (1,193,182 Hz). Virtual time is the host's monotonic
-clock (less the time spent paused), so the BIOS tick count follows the wall clock at any CPU
-speed. The CPU runs in slices of at most SLICE instructions; between slices the chips catch
-up. A guest halted with interrupts enabled costs nothing: the host sleeps until the next
-chip event or host input. `speed="xt"` paces the CPU at XT_IPS instructions per second (a
-4.77 MHz 8088 averages ~14.5 clocks an instruction), `max` runs flat out.
+Time is the machine's own (engine/clock.py): guest PIT clocks advanced by the CPU's
+instructions, kept in step with the host (``speed="max"`` runs flat out and follows the
+host's clock; ``"xt"`` paces the CPU at XT_IPS, a 4.77 MHz 8088 averaging ~14.5 clocks an
+instruction) or, with ``deterministic=True``, derived from instructions alone (the same
+state and inputs give the same run). The CPU runs to the next device event (at most SLICE
+instructions or MAX_SLICE_TICKS); then the devices catch up. A chip whose next event moves
+earlier during a guest I/O ends the slice there. A guest halted with interrupts enabled
+costs nothing: the host sleeps until the next event or host input (deterministic: time
+skips to the event).
+
+Devices live in one registry (``self.devices``, in wiring order): reset, tick and the saved
+state all go through it.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from dataclasses import dataclass, field
 
 from engine.bios import Bios, layout, rom_image
 from engine.bus import PortBus
+from engine.chips.base import Device, TimedDevice
 from engine.chips.cga import CGA
 from engine.chips.debugport import DebugPorts
 from engine.chips.i8253 import PIT8253
@@ -31,6 +38,7 @@ from engine.chips.keyboard import XTKeyboard
 from engine.chips.mda import MDA
 from engine.chips.ns16550 import UART16550
 from engine.chips.scancodes import text_to_scancodes
+from engine.clock import VirtualClock
 from engine.cpu import CPU
 from engine.drives import Drive, FloppyDrive
 from engine.errors import ConfigError
@@ -39,6 +47,8 @@ from engine.video import TextScreen
 
 PIT_HZ = 1_193_182
 SLICE = 20_000
+MAX_SLICE_TICKS = PIT_HZ // 100  # 10 ms of guest time: the pacing grain at speed xt
+DETERMINISTIC_EPOCH = 946_684_800  # 2000-01-01 00:00 UTC: the deterministic wall clock
 WAKE_EARLY = 0.0001  # s: a halted guest wakes this much before its event (host wake-up lag)
 XT_IPS = 330_000
 COM_BASES = (0x3F8, 0x2F8)
@@ -57,6 +67,7 @@ class MachineConfig:
     boot: str = "ac"
     serial: list[str] = field(default_factory=lambda: ["none", "none"])
     speed: str = "max"
+    deterministic: bool = False
     allow_outside_backing: bool = True
     write_protected: tuple[str, ...] = ()     # fda fdb hda hdb: opened read-only
 
@@ -89,17 +100,22 @@ class Machine:
         self._resume = threading.Event()
         self._resume.set()
         self._reset_requested = False
-        self._paused_at: float | None = None
-        self._t0 = time.monotonic()
-        self._paused_total = 0.0
+        self._slice_end = 0
         self.log_lines: list[str] = []
         self.on_log: Callable[[str], None] | None = None
         self.debug_out: Callable[[bytes], None] = self._default_debug_out
         self.floppies = {letter: FloppyDrive(letter) for letter in FLOPPY_LETTERS}
         self.hard_disks: dict[str, Drive] = {}
+        self.devices: dict[str, Device] = {}
+        self._timed: list[TimedDevice] = []
         try:
             self._setup_drives()
             self.cpu = CPU()
+            cpu = self.cpu
+            self.clock = VirtualClock(lambda: cpu.instructions, ips=XT_IPS,
+                                      realtime=not config.deterministic,
+                                      calibrate=config.speed == "max")
+            self.now = self.clock.now    # what every chip's clock= reads (PIT clocks)
             self.bus = PortBus()
             self._setup_memory()
             self._setup_pic()
@@ -109,13 +125,28 @@ class Machine:
             self._setup_serial()
             self._setup_debug()
             self.bios = Bios(self)
-            self.bus.attach(self.bios, name="bios")
+            self._register("bios", self.bios, timed=True)
             self.keyboard.ready = self.bios.keyboard.buffer_room
             self.cpu.io = self.bus
         except BaseException:
             self.close()
             raise
         self.cpu.reset()
+
+    # ---- the device registry ----------------------------------------------------------------
+    def _register(self, name: str, device: Device, *, ports: bool = True,
+                  timed: bool = False) -> None:
+        """Enter a device once: its ports on the bus, its state under ``name``, its ticks."""
+        if name in self.devices:
+            raise ValueError(f"device {name!r} registered twice")
+        if not isinstance(device, Device):
+            raise TypeError(f"{name}: {type(device).__name__} lacks reset/get_state/set_state")
+        self.devices[name] = device
+        if ports:
+            self.bus.attach(device, name=getattr(device, "name", name))
+        if timed:
+            self._timed.append(device)
+            device.on_reschedule = self._rescheduled
 
     # ---- setup: one function per device, as PCE's ibmpc.c ----------------------------------
     def _setup_drives(self) -> None:
@@ -142,27 +173,28 @@ class Machine:
         self.pic = PIC8259(0x20)
         self.pic.intr = self.cpu.set_intr
         self.cpu.inta = self.pic.acknowledge
-        self.bus.attach(self.pic)
+        self._register("pic", self.pic)
 
     def _setup_pit(self) -> None:
         self.pit = PIT8253(0x40, clock=self.now)
         self.pit.irq0 = self.pic.wire(0)
-        self.bus.attach(self.pit)
+        self._register("pit", self.pit, timed=True)
 
     def _setup_keyboard(self) -> None:
         self.keyboard = XTKeyboard(clock=self.now)
         self.keyboard.irq = self.pic.wire(1)
+        self._register("keyboard", self.keyboard, ports=False, timed=True)
         # DIP switches: floppies present, display type, two drives max.
         floppies = self.floppy_count()
         switches = (0x01 if floppies else 0) | ((max(floppies, 1) - 1) << 6)
         switches |= 0x30 if self.config.display == "mda" else 0x20
         switches |= 0x0C
         self.ppi = XTSystemPPI(0x60, switches=switches, keyboard=self.keyboard, timer=self.pit)
-        self.bus.attach(self.ppi)
+        self._register("ppi", self.ppi)
 
     def _setup_video(self) -> None:
         self.video = MDA(clock=self.now) if self.config.display == "mda" else CGA(clock=self.now)
-        self.bus.attach(self.video)
+        self._register("video", self.video)
 
     def _setup_serial(self) -> None:
         self.uarts: list[UART16550] = []
@@ -171,12 +203,12 @@ class Machine:
             uart = UART16550(COM_BASES[i], backend=open_backend(spec, f"com{i + 1}"),
                              clock=self.now, name=f"com{i + 1}")
             uart.irq = self.pic.wire(COM_IRQS[i])
-            self.bus.attach(uart)
             self.uarts.append(uart)
+            self._register(uart.name, uart, timed=True)
 
     def _setup_debug(self) -> None:
         self.debug = DebugPorts(on_exit=self._on_debug_exit, sink=lambda b: self.debug_out(b))
-        self.bus.attach(self.debug)
+        self._register("debug", self.debug)
 
     # ---- what the BIOS asks of the machine --------------------------------------------------
     @property
@@ -235,75 +267,129 @@ class Machine:
         self._reset_requested = True
         self.cpu.request_stop()
 
-    # ---- time --------------------------------------------------------------------------------
-    def now(self) -> int:
-        """Virtual time in PIT clocks: the host clock, less the time spent paused."""
-        paused = self._paused_total
-        if self._paused_at is not None:
-            paused += time.monotonic() - self._paused_at
-        return int((time.monotonic() - self._t0 - paused) * PIT_HZ)
+    # ---- time ------------------------------------------------------------------------------
+    def wall_time(self) -> float:
+        """Seconds since the epoch as the guest's BIOS tells them: the host's, or in
+        deterministic mode a fixed epoch plus guest time (so a replay reads the same)."""
+        if self.config.deterministic:
+            return DETERMINISTIC_EPOCH + self.clock.now() / PIT_HZ
+        return time.time()
+
+    def localtime(self) -> time.struct_time:
+        t = self.wall_time()
+        return time.gmtime(t) if self.config.deterministic else time.localtime(t)
+
+    def _next_event(self, now: int) -> int | None:
+        events = [t for t in (d.next_event(now) for d in self._timed) if t is not None]
+        return min(events) if events else None
+
+    def _rescheduled(self, device: TimedDevice) -> None:
+        """A guest I/O moved ``device``'s next event: end the slice if it is now earlier."""
+        t = device.next_event(self.clock.now())
+        if t is not None and t < self._slice_end:
+            self.cpu.request_stop()
 
     # ---- running -------------------------------------------------------------------------------
-    def run(self, max_seconds: float | None = None) -> int:
-        """Run until isa-debug-exit (its status), stop() or max_seconds (status 0)."""
-        cpu = self.cpu
+    def run(self, max_seconds: float | None = None, *, instructions: int | None = None) -> int:
+        """Run until isa-debug-exit (its status), stop(), max_seconds or until the CPU's
+        instruction count reaches ``instructions`` (status 0; tests replay to a count)."""
+        cpu, clock = self.cpu, self.clock
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         self.state = "running"
-        started = time.monotonic()
-        budget_start, budget_instr = started, cpu.instructions
-        timed = (self.pit, self.keyboard, *self.uarts, self.bios)
+        clock.anchor_host()
         try:
             while not self._stop.is_set():
                 if not self._resume.is_set():
-                    self.state = "paused"
-                    while not self._resume.wait(0.1):
-                        if self._stop.is_set() or (deadline and time.monotonic() > deadline):
-                            break
-                    self.state = "running"
+                    self._wait_paused(deadline)
+                    if deadline is not None and time.monotonic() >= deadline:
+                        break
                     continue
                 if self._reset_requested:
                     self._hard_reset()
-                now = self.now()
-                for chip in timed:
-                    chip.tick(now)
-                slice_n = SLICE if self.config.speed == "max" else XT_IPS // 100
-                ran = cpu.run(slice_n)
+                limit = SLICE
+                if instructions is not None:
+                    limit = min(limit, instructions - cpu.instructions)
+                    if limit <= 0:
+                        break
+                ran, budget = self.run_slice(limit)
                 if self.exit_status is not None:
                     break
                 if deadline is not None and time.monotonic() >= deadline:
                     break
-                if cpu.halted and ran < slice_n:
-                    self._sleep_until_event(timed, deadline)
+                if cpu.halted and ran < budget:
+                    self._idle(deadline)
                 elif self.config.speed == "xt":
-                    due = budget_start + (cpu.instructions - budget_instr) / XT_IPS
-                    delay = due - time.monotonic()
-                    if deadline is not None:
-                        delay = min(delay, deadline - time.monotonic())
-                    if delay > 0 and self._wake.wait(delay):
-                        self._wake.clear()
+                    self._pace(deadline)
         finally:
             self.state = "stopped"
             self.flush_disks()
         return self.exit_status if self.exit_status is not None else 0
 
-    def _sleep_until_event(self, timed, deadline: float | None) -> None:
-        now = self.now()
-        events = [t for t in (chip.next_event(now) for chip in timed) if t is not None]
-        wait = 0.01 if not events else max(0.0, (min(events) - now) / PIT_HZ)
-        wait = min(wait - WAKE_EARLY, 0.05)
+    def run_slice(self, limit: int = SLICE) -> tuple[int, int]:
+        """Devices catch up, then the CPU runs to the next device event (at most ``limit``
+        instructions). Returns (instructions run, budget)."""
+        clock = self.clock
+        now = clock.now()
+        for device in self._timed:
+            device.tick(now)
+        end = now + MAX_SLICE_TICKS
+        event = self._next_event(now)
+        if event is not None and event < end:
+            end = event
+        self._slice_end = end
+        budget = min(limit, clock.instructions_until(end))
+        ran = self.cpu.run(budget)
+        clock.sync()
+        return ran, budget
+
+    def _idle(self, deadline: float | None) -> None:
+        """The guest halted with nothing to do before its next event: sleep (realtime) or
+        skip to the event (deterministic; at speed xt after sleeping out the host's time)."""
+        clock = self.clock
+        now = clock.now()
+        event = self._next_event(now)
+        if clock.realtime:
+            wait = 0.01 if event is None else max(0.0, (event - now) / PIT_HZ)
+            wait = min(wait - WAKE_EARLY, 0.05)
+        elif event is None:
+            wait = 0.05                 # only host input can wake it; guest time stands still
+        else:
+            wait = (event - clock.host_target()) / PIT_HZ if self.config.speed == "xt" else 0
         if deadline is not None:
             wait = min(wait, max(0.0, deadline - time.monotonic()))
+        woken, slept = False, 0.0
         if wait > 0:
             self.state = "halted"
-            self._wake.wait(wait)
-            self._wake.clear()
+            t0 = time.monotonic()
+            woken = self._wake.wait(wait)
+            slept = time.monotonic() - t0
+            if woken:
+                self._wake.clear()
             self.state = "running"
+        clock.sync(idle=slept)
+        if not clock.realtime and event is not None and not woken:
+            clock.warp(event)
+
+    def _pace(self, deadline: float | None) -> None:
+        """Speed xt: the guest is ahead of the host; let the host catch up."""
+        delay = self.clock.ahead()
+        if deadline is not None:
+            delay = min(delay, deadline - time.monotonic())
+        if delay > 0 and self._wake.wait(delay):
+            self._wake.clear()
+
+    def _wait_paused(self, deadline: float | None) -> None:
+        self.state = "paused"
+        while not self._resume.wait(0.1):
+            if self._stop.is_set() or (deadline and time.monotonic() > deadline):
+                break
+        self.state = "running"
+        self.clock.anchor_host()        # the pause is no guest time
 
     def _hard_reset(self) -> None:
         self._reset_requested = False
-        for chip in (self.pic, self.pit, self.ppi, self.keyboard, self.video, *self.uarts,
-                     self.bios):
-            chip.reset()
+        for device in self.devices.values():
+            device.reset()
         self.cpu.set_intr(False)
         self.cpu.reset()
 
@@ -324,14 +410,10 @@ class Machine:
 
     def pause(self) -> None:
         if self._resume.is_set():
-            self._paused_at = time.monotonic()
             self._resume.clear()
             self.cpu.request_stop()
 
     def resume(self) -> None:
-        if self._paused_at is not None:
-            self._paused_total += time.monotonic() - self._paused_at
-            self._paused_at = None
         self._resume.set()
         self._wake.set()
 
@@ -352,6 +434,7 @@ class Machine:
 
     def stats(self) -> dict:
         return {"instructions": self.cpu.instructions, "state": self.state,
+                "guest_ns": self.clock.nanoseconds(),
                 "disk_reads": sum(d.reads for d in self._all_drives()),
                 "disk_writes": sum(d.writes for d in self._all_drives())}
 
@@ -397,20 +480,24 @@ class Machine:
 
     # ---- whole-VM state ----------------------------------------------------------------------
     def get_state(self) -> dict:
-        chips = {"pic": self.pic, "pit": self.pit, "ppi": self.ppi, "keyboard": self.keyboard,
-                 "video": self.video, "com1": self.uarts[0], "com2": self.uarts[1],
-                 "bios": self.bios}
+        """Everything a resumed machine needs, at an instruction boundary (the CPU not
+        running): CPU, RAM, the clock and every registered device."""
         return {"cpu": self.cpu.get_state(), "ram": bytes(self.cpu.mem),
-                "chips": {name: chip.get_state() for name, chip in chips.items()},
+                "clock": self.clock.get_state(),
+                "devices": {name: dev.get_state() for name, dev in self.devices.items()},
                 "floppies": {k: f.get_state() for k, f in self.floppies.items()}}
 
     def set_state(self, state: dict) -> None:
+        """The inverse of get_state. The PIC goes first among the devices (registry order),
+        so the others' interrupt wires find the levels it saved and change nothing."""
+        missing = [n for n in self.devices if n not in state["devices"]]
+        if missing:
+            raise ConfigError(f"saved state has no {', '.join(missing)} (devices saved: "
+                              f"{', '.join(state['devices']) or 'none'})")
         self.cpu.set_state(state["cpu"])
         self.cpu.mem[:] = state["ram"]
-        chips = {"pic": self.pic, "pit": self.pit, "ppi": self.ppi, "keyboard": self.keyboard,
-                 "video": self.video, "com1": self.uarts[0], "com2": self.uarts[1],
-                 "bios": self.bios}
-        for name, chip in chips.items():
-            chip.set_state(state["chips"][name])
+        self.clock.set_state(state["clock"])
+        for name, dev in self.devices.items():
+            dev.set_state(state["devices"][name])
         for letter, floppy in self.floppies.items():
             floppy.set_state(state.get("floppies", {}).get(letter, {}))

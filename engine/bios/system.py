@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from typing import Any
 
 from engine.bios import bda, layout
@@ -137,7 +136,7 @@ class System:
 
     # ---- INT 08h bookkeeping and the time services ----------------------------------------
     def sync_ticks(self, r: Regs) -> None:
-        t = time.localtime()
+        t = self.bios.machine.localtime()
         seconds = t.tm_hour * 3600 + t.tm_min * 60 + t.tm_sec
         r.ww(bda.TIMER_TICKS, 0)
         ticks = int(seconds * 1193182 / 65536)
@@ -164,11 +163,11 @@ class System:
             r.ww(bda.TIMER_TICKS + 2, r.cx)
             r.wb(bda.TIMER_MIDNIGHT, 0)
         elif ah == 0x02:
-            t = time.localtime()
+            t = self.bios.machine.localtime()
             r.set(ch=_bcd(t.tm_hour), cl=_bcd(t.tm_min), dh=_bcd(t.tm_sec), dl=0)
             r.carry(False)
         elif ah == 0x04:
-            t = time.localtime()
+            t = self.bios.machine.localtime()
             r.set(ch=_bcd(t.tm_year // 100), cl=_bcd(t.tm_year % 100), dh=_bcd(t.tm_mon),
                   dl=_bcd(t.tm_mday))
             r.carry(False)

@@ -1,4 +1,6 @@
-"""What every chip shares: a name, declared ports, and a view of virtual time.
+"""What every chip shares: a name, declared ports, a view of virtual time, and the device
+contract the machine's registry relies on (``Device``: reset / get_state / set_state;
+``TimedDevice``: also tick / next_event and the ``on_reschedule`` wire).
 
 Chips are standalone (they import nothing of the PC). Time-dependent chips (PIT, keyboard,
 CRTC status, UART) need "now" in the middle of an IN/OUT, not only at `tick(now)`: a polling
@@ -11,6 +13,7 @@ time of the last ``tick(now)``, which is exact for unit tests and coarse-but-saf
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 PIT_HZ = 1_193_182
 """Virtual time unit: the 8253's input clock (14.31818 MHz / 12)."""
@@ -23,6 +26,29 @@ def _no_wire(level: bool) -> None:
     """Default for an unconnected output wire: the signal goes nowhere."""
 
 
+@runtime_checkable
+class Device(Protocol):
+    """What the machine's registry asks of every device: power-on state, and a saved state
+    made of plain data (ints, bools, bytes, str, lists, dicts) that ``set_state`` takes back
+    exactly, including the host-side parts that shape what the guest sees next (queues)."""
+
+    def reset(self) -> None: ...
+    def get_state(self) -> dict[str, Any]: ...
+    def set_state(self, state: dict[str, Any]) -> None: ...
+
+
+@runtime_checkable
+class TimedDevice(Device, Protocol):
+    """A device with behaviour in time: the machine ticks it between slices and runs the CPU
+    no further than its next event. ``on_reschedule(self)`` is called by the device when a
+    guest access may have moved its next event earlier (the machine then ends the slice)."""
+
+    on_reschedule: Callable[[Any], None] | None
+
+    def tick(self, now: int) -> None: ...
+    def next_event(self, now: int) -> int | None: ...
+
+
 class Chip:
     """Base for chips: ``PORTS``, ``name``, the clock fallback and contract defaults."""
 
@@ -32,6 +58,21 @@ class Chip:
     def __init__(self, *, clock: Clock | None = None) -> None:
         self.clock = clock
         self._tick_time = 0
+        self.on_reschedule: Callable[[Any], None] | None = None
+
+    def reset(self) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must define reset()")
+
+    def get_state(self) -> dict[str, Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define get_state()")
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must define set_state()")
+
+    def rescheduled(self) -> None:
+        """Tell whoever schedules this chip that its next event may now be earlier."""
+        if self.on_reschedule is not None:
+            self.on_reschedule(self)
 
     def now(self) -> int:
         """Virtual time as the chip sees it right now (see module docstring)."""

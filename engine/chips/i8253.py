@@ -362,6 +362,8 @@ class PIT8253(Chip):
         if ch == 0:
             self._drive_irq(t)
         self.channels[ch].set_gate(bool(level), t)
+        if ch == 0:
+            self.rescheduled()
 
     def frequency(self, ch: int) -> float | None:
         c = self.channels[ch]
@@ -387,6 +389,9 @@ class PIT8253(Chip):
         if idx != 3:
             if idx == 0:
                 self._drive_irq(t)
+                self.channels[0].write_byte(value, t)
+                self.rescheduled()      # a new count may bring IRQ0's edge forward
+                return
             self.channels[idx].write_byte(value, t)
             return
         sc = value >> 6
@@ -406,6 +411,8 @@ class PIT8253(Chip):
         if mode >= 6:
             mode -= 4  # modes 6 and 7 are aliases of 2 and 3
         ch.control(mode, access, bool(value & 1), t)
+        if sc == 0:
+            self.rescheduled()
 
     def _read_back(self, value: int, t: int) -> None:
         for i, ch in enumerate(self.channels):

@@ -125,6 +125,7 @@ class XTKeyboard(Chip):
         self.clear_held = level
         if not level:
             self._try_deliver(self.now())
+            self.rescheduled()          # the next key may follow after the gap
 
     def set_clock(self, level: bool) -> None:
         level = bool(level)
@@ -133,6 +134,7 @@ class XTKeyboard(Chip):
             self.queue.appendleft(SELF_TEST_OK)
             self.earliest = max(self.earliest, self.now() + self.min_gap)
         self.clock_low = not level
+        self.rescheduled()
 
     # -- time ---------------------------------------------------------------------------
     def _can_send(self) -> bool:

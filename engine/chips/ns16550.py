@@ -353,6 +353,8 @@ class UART16550(Chip):
         elif reg == 7:
             self.scr = value
         self._update_irq(now)
+        if reg <= 2 or reg == 4:
+            self.rescheduled()          # a byte to send, or interrupts newly enabled
 
     def _write_thr(self, value: int, now: int) -> None:
         self.thre_int = False

@@ -62,6 +62,10 @@ cdef struct State:
     # unless a segment-override prefix maps SS and DS (the overridable defaults) to another.
     uint8_t segmap[4]
     int rep
+    # Instructions still to run in this run() call, kept in the struct (not a loop local) so
+    # that the copy written back around port I/O tells the machine's clock how far the slice
+    # has come (``CPU.instructions`` is exact inside an IN/OUT).
+    long left
     Signals* sig
     State* home               # the CPU object's own copy (the loop runs on a local one)
     void* owner               # the CPU object (borrowed), for the Python port handlers
@@ -75,6 +79,7 @@ cdef class CPU:
     cdef Signals sig
     cdef bytearray _ram
     cdef uint64_t icount
+    cdef long run_n             # the budget of the run() in progress (0 outside run())
     cdef public object io
     cdef public object inta
     cdef object pending_error

@@ -121,8 +121,11 @@ cdef class CPU:
         if n <= 0:
             return 0
         self.sig.attn = 1       # state may have been changed from Python since the last run
+        self.s.left = n
+        self.run_n = n
         with nogil:
             done = self.run_loop(n)
+        self.run_n = 0
         if self.pending_error is not None:
             err, self.pending_error = self.pending_error, None
             raise err
@@ -150,6 +153,10 @@ cdef class CPU:
 
     @property
     def instructions(self):
+        """Instructions executed so far. Inside run() (a port handler, the BIOS) this counts
+        up to the current instruction: the machine's clock derives time from it."""
+        if self.run_n:
+            return self.icount + (self.run_n - self.s.left)
         return self.icount
 
     def request_stop(self):
@@ -194,8 +201,8 @@ cdef class CPU:
         cdef State st = self.s
         cdef State* c = &st
         cdef Signals* sig = &self.sig
-        cdef long left = n          # counting down: one decrement and test per instruction
-        while left > 0:
+        c.left = n                  # counting down: one decrement and test per instruction
+        while c.left > 0:
             # One test on the common path: `attn` is clear unless something below may apply.
             if sig.attn:
                 if c.trap:
@@ -231,14 +238,14 @@ cdef class CPU:
                     if sig.stop_req:
                         sig.attn = 1
             execute(c)
-            left -= 1
+            c.left -= 1
         if c.trap:
             c.trap = 0
             if not c.shadow:
                 interrupt(c, 1)
         self.s = st
-        self.icount += n - left
-        return n - left
+        self.icount += n - c.left
+        return n - c.left
 
     cdef uint8_t acknowledge(self) noexcept nogil:
         cdef int vector = 8

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ConfigError
-from engine.vmm import runstate, snapshot_intent
-from engine.vmm.profile import DRIVE_LETTERS, Profile
+from engine.vmm import runstate, snapshot_intent, snapshots
+from engine.vmm.profile import Profile
 from engine.vmm.screen_feed import screen_dict
 from engine.vmm.server import CommandError, ControlServer
 
@@ -235,7 +235,7 @@ class VMHost:
                                "run: its disks are discarded at power-off")
         images = self._snapshot_images()
         if action == "list":
-            first = images[0][1] if images else None
+            first = images[0] if images else None
             return {"snapshots": [] if first is None else [
                 {"name": s.name, "id": s.id, "date": s.date_sec,
                  "vm_clock_nsec": s.vm_clock_nsec} for s in snap.list_snapshots(first)]}
@@ -243,48 +243,25 @@ class VMHost:
             raise CommandError("BadRequest", "name: expected a snapshot name")
         with self._snap_lock, self._paused():
             self.machine.flush_disks()
-            if action == "take":
-                self._take(images, name)
-            else:
-                for drive, img in images:
-                    if not any(s.name == name for s in img.snapshots):
-                        raise CommandError("Failed", f"drive {DRIVE_LETTERS[drive]} "
-                                           f"({img.path}) has no snapshot named {name!r}")
-                with snapshot_intent.intent(self.folder, "delete", name,
-                                            [i for _d, i in images]):
-                    for _drive, img in images:
-                        snap.delete_snapshot(img, name)
-                        img.flush()
-        return {"name": name, "disks": [img.path for _d, img in images]}
+            try:
+                snapshots.apply_all(self.folder, images, action, name)
+            except snapshots.SnapshotError as exc:
+                raise CommandError("Failed", str(exc)) from None
+        return {"name": name, "disks": [img.path for img in images]}
 
-    def _snapshot_images(self) -> list[tuple[str, Any]]:
+    def _snapshot_images(self) -> list[Any]:
         from disks.qcow2.image import Qcow2Image
-        drive_of = {"a": "fda", "b": "fdb", "c": "hda", "d": "hdb"}
         images = []
         for letter, drive in sorted(self.machine.drives.items()):
             if drive.readonly:
                 continue
             if not isinstance(drive.image, Qcow2Image):
-                raise CommandError("Failed", f"drive {letter.upper()}: ({drive.path}) is a raw "
-                                   "image and raw images cannot hold snapshots; convert it "
-                                   f"with `xtbox disk convert {drive.path} NEW.qcow2` and "
-                                   "attach the qcow2 copy")
-            images.append((drive_of[letter], drive.image))
+                raise CommandError("Failed", str(snapshots.raw_refusal(f"{letter.upper()}:",
+                                                                       drive.path)))
+            images.append(drive.image)
         if not images:
             raise CommandError("Failed", "this VM has no writable disk to snapshot")
         return images
-
-    def _take(self, images: list, name: str) -> None:
-        """All disks or none (snapshot_intent: a failure or a kill half-way is rolled back)."""
-        from disks.qcow2 import snapshot as snap
-        for drive, img in images:
-            if any(s.name == name for s in img.snapshots):
-                raise CommandError("Failed", f"drive {DRIVE_LETTERS[drive]} ({img.path}) "
-                                   f"already has a snapshot named {name!r}")
-        with snapshot_intent.intent(self.folder, "take", name, [i for _d, i in images]):
-            for _drive, img in images:
-                snap.create_snapshot(img, name)
-                img.flush()
 
     def _paused(self):
         host = self

@@ -1,8 +1,9 @@
 """VM snapshots: one internal qcow2 snapshot of the same name on every disk of the VM.
 
-A running VM takes and deletes them itself (paused, disks flushed, all or none); a powered-
-off VM's disks are changed here directly, also all or none. Restore needs the VM powered
-off: rolling disks back under a running guest would corrupt its file systems.
+A running VM takes and deletes them itself (paused, disks flushed); a powered-off VM's
+disks are changed here directly; both through engine/vmm/snapshots.py (all or none).
+Restore needs the VM powered off: rolling disks back under a running guest would corrupt
+its file systems.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from disks import DiskError, open_image
 from engine.errors import ConfigError
 from engine.vmm import runstate, snapshot_intent
 from engine.vmm.profile import DRIVE_LETTERS, Profile
+from engine.vmm.snapshots import SnapshotError, apply_all, raw_refusal
 from tui.control.runtime import command
 from tui.control.vms import VMError, load, require_stopped
 
@@ -31,9 +33,7 @@ def _open_all(profile: Profile, *, readonly: bool) -> list:
                 raise VMError(str(exc)) from None
             images.append(img)
             if img.format != "qcow2":
-                raise VMError(f"drive {DRIVE_LETTERS[drive]} ({path}) is a raw image and raw "
-                              "images cannot hold snapshots; convert it with `xtbox disk "
-                              f"convert {path} NEW.qcow2` and attach the qcow2 copy")
+                raise VMError(str(raw_refusal(DRIVE_LETTERS[drive], str(path))))
         if not images:
             raise VMError(f"VM {profile.name!r} has no disk to snapshot")
     except BaseException:
@@ -98,29 +98,11 @@ def restore_snapshot(name: str, snap: str) -> None:
 
 
 def _offline(profile: Profile, action: str, snap: str) -> None:
-    from disks.qcow2 import snapshot as qs
     images = _open_all(profile, readonly=False)
     try:
-        for img in images:
-            exists = any(s.name == snap for s in img.snapshots)
-            if action == "take" and exists:
-                raise VMError(f"{img.path}: a snapshot named {snap!r} already exists")
-            if action != "take" and not exists:
-                names = ", ".join(s.name for s in img.snapshots) or "none"
-                raise VMError(f"{img.path}: no snapshot named {snap!r} (snapshots: {names})")
-        try:
-            # all or none, even across a kill (snapshot_intent)
-            with snapshot_intent.intent(profile.folder, action, snap, images):
-                for img in images:
-                    if action == "take":
-                        qs.create_snapshot(img, snap)
-                    elif action == "restore":
-                        qs.apply_snapshot(img, snap)
-                    else:
-                        qs.delete_snapshot(img, snap)
-                    img.flush()
-        except (DiskError, ConfigError) as exc:
-            raise VMError(f"snapshot {action} {snap!r}: {exc}") from None
+        apply_all(profile.folder, images, action, snap)
+    except SnapshotError as exc:
+        raise VMError(str(exc)) from None
     finally:
         for img in images:
             img.close()

@@ -113,7 +113,10 @@ def test_machine_state_round_trips(tmp_path):
     m2 = Machine(MachineConfig(fda=str(tmp_path / "f.img")))
     m2.set_state(state)
     assert m2.get_state()["cpu"] == state["cpu"]
-    assert m2.get_state()["chips"] == state["chips"]
+    assert m2.get_state()["devices"] == state["devices"]
+    assert m2.get_state()["clock"] == state["clock"]
+    assert set(state["devices"]) == {"pic", "pit", "keyboard", "ppi", "video", "com1", "com2",
+                                     "debug", "bios"}
     m2.close()
 
 
@@ -175,3 +178,24 @@ def test_sigterm_shuts_down_cleanly_with_disks_flushed(tmp_path):
     assert proc.wait(timeout=20) == 0
     with open_image(overlay, readonly=True, allow_outside_backing=True) as img:
         assert b"before-sigterm" in img.read(img.size - 512, 512)
+
+
+def test_reset_and_state_go_through_every_registered_device(tmp_path):
+    img = bytearray(368_640)
+    img[:3] = bytes([0xEB, 0xFE, 0x90])
+    img[510:512] = b"\x55\xAA"
+    (tmp_path / "f.img").write_bytes(bytes(img))
+    m = Machine(MachineConfig(fda=str(tmp_path / "f.img")))
+    try:
+        m.bus.port_write(0xF4, 3)                       # isa-debug-exit latches a status
+        assert m.debug.get_state()["exit_code"] is not None
+        calls = []
+        for name, device in m.devices.items():
+            real = device.reset
+            device.reset = lambda real=real, name=name: (calls.append(name), real())
+        m.request_reset()
+        m._hard_reset()
+        assert calls == list(m.devices)
+        assert m.debug.get_state()["exit_code"] is None   # the debug ports too
+    finally:
+        m.close()
