@@ -8,18 +8,14 @@ BITS 16
 CPU 8086
 ORG 0x7C00
 
+%include "guest.inc"
+
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7C00
-    sti
+    BOOT_SETUP
     mov ax, 0x0003                  ; 80x25 colour text, cleared
     int 0x10
     mov ax, 0xB800
     mov es, ax
-    cld
     mov si, title
     xor di, di
     call puts

@@ -20,28 +20,26 @@ def observed(m: Machine) -> tuple:
             m.text_screen().text_lines())
 
 
+def run_to(image: Path, count: int, keys: str, key_at: int) -> Machine:
+    """A fresh machine run to instruction ``count``, ``keys`` typed at ``key_at``."""
+    m = machine(image)
+    if keys:
+        m.run(instructions=key_at)
+        m.type_text(keys)
+    m.run(instructions=count)
+    return m
+
+
 def replay_matches(image: Path, n: int, total: int, keys: str = "", key_at: int = 0) -> tuple:
     """(observed after an uninterrupted run to ``total``, observed after a run to ``n``,
     saved, restored in a new machine, run to ``total``; the saved state). ``keys`` are
     typed at instruction ``key_at`` in both."""
-    straight = machine(image)
-    try:
-        if keys:
-            straight.run(instructions=key_at)
-            straight.type_text(keys)
-        straight.run(instructions=total)
-        want = observed(straight)
-    finally:
-        straight.close()
-    first = machine(image)
-    try:
-        if keys:
-            first.run(instructions=key_at)
-            first.type_text(keys)
-        first.run(instructions=n)
-        saved = first.get_state()
-    finally:
-        first.close()
+    straight = run_to(image, total, keys, key_at)
+    want = observed(straight)
+    straight.close()
+    first = run_to(image, n, keys, key_at)
+    saved = first.get_state()
+    first.close()
     second = machine(image)
     try:
         second.set_state(saved)

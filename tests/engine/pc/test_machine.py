@@ -101,12 +101,17 @@ def test_unknown_option_value_is_refused():
     assert r.returncode == 2 and "warp" in r.stderr
 
 
-def test_machine_state_round_trips(tmp_path):
+def spin_floppy(tmp_path) -> Path:
+    """A boot sector that jumps to itself forever."""
     img = bytearray(368_640)
     img[:3] = bytes([0xEB, 0xFE, 0x90])
     img[510:512] = b"\x55\xAA"
     (tmp_path / "f.img").write_bytes(bytes(img))
-    m = Machine(MachineConfig(fda=str(tmp_path / "f.img")))
+    return tmp_path / "f.img"
+
+
+def test_machine_state_round_trips(tmp_path):
+    m = Machine(MachineConfig(fda=str(spin_floppy(tmp_path))))
     m.run(max_seconds=0.2)
     state = m.get_state()
     m.close()
@@ -181,11 +186,7 @@ def test_sigterm_shuts_down_cleanly_with_disks_flushed(tmp_path):
 
 
 def test_reset_and_state_go_through_every_registered_device(tmp_path):
-    img = bytearray(368_640)
-    img[:3] = bytes([0xEB, 0xFE, 0x90])
-    img[510:512] = b"\x55\xAA"
-    (tmp_path / "f.img").write_bytes(bytes(img))
-    m = Machine(MachineConfig(fda=str(tmp_path / "f.img")))
+    m = Machine(MachineConfig(fda=str(spin_floppy(tmp_path))))
     try:
         m.bus.port_write(0xF4, 3)                       # isa-debug-exit latches a status
         assert m.debug.get_state()["exit_code"] is not None
