@@ -43,6 +43,7 @@ class CheckResult:
     fixed_corruptions: int = 0
     fixed_leaks: int = 0
     found: list[str] = field(default_factory=list)      # what a repair found and fixed
+    dirty: bool = False                                  # the header's dirty bit is set
 
     @property
     def clean(self) -> bool:
@@ -269,7 +270,7 @@ def _fix_refcounts(img: Qcow2Image) -> None:
 
 
 def _scan(img: Qcow2Image) -> tuple[CheckResult, _Tables, Counter]:
-    result = CheckResult()
+    result = CheckResult(dirty=bool(img.header.incompatible_features & INCOMPAT_DIRTY))
     result.corruptions.extend(img.damage)
     t = _tables(img)
     _structure(img, t, result.corruptions, repair=False)

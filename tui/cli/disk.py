@@ -194,6 +194,9 @@ def _check(args) -> int:
             print(f"Repairing {problem}")
         print(f"{result.fixed_corruptions} errors and {result.fixed_leaks} leaked clusters "
               "were repaired; checking the repaired image again")
+    if result.dirty:
+        print("the image was not closed cleanly (dirty bit set): its next read-write open, "
+              "or --repair, recounts it")
     for problem in result.corruptions:
         print(f"ERROR {problem}")
     if result.corruptions:
