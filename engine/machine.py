@@ -43,7 +43,7 @@ from engine.cpu import CPU
 from engine.drives import Drive, FloppyDrive
 from engine.errors import ConfigError
 from engine.serial import open_backend
-from engine.video import TextScreen
+from engine.video import GraphicsScreen, TextScreen
 
 PIT_HZ = 1_193_182
 SLICE = 20_000
@@ -431,6 +431,10 @@ class Machine:
     # ---- observing -------------------------------------------------------------------------
     def text_screen(self) -> TextScreen:
         return self.video.text_screen(self.cpu.mem)
+
+    def screen(self) -> TextScreen | GraphicsScreen:
+        """What the display shows now: a text or a graphics snapshot, as the mode says."""
+        return self.video.screen(self.cpu.mem)
 
     def stats(self) -> dict:
         return {"instructions": self.cpu.instructions, "state": self.state,

@@ -17,6 +17,9 @@ PAUSE_TAIL = 0xE4A0            # hold until 40:18h bit 3 clears (INT 09h after P
 DISKETTE_TABLES = 0xEF00       # one 11-byte parameter table per diskette format, filled at POST
 DISKETTE_TABLE = 0xEFC7        # the IBM address of the default (1.44M) table
 FIXED_DISK_TABLES = 0xF000     # two 16-byte tables: INT 41h (80h) and INT 46h (81h)
+VIDEO_PARAMS = 0xF0A4          # INT 1Dh: CRTC R0-R15 for 40x25, 80x25, graphics, mono
+FONT_HIGH = 0xF200             # INT 1Fh: 8x8 glyphs of 80h-FFh
+FONT_LOW = 0xFA6E              # 8x8 glyphs of 00h-7Fh, at the IBM address
 
 TRAP_VECTOR = 0xE0
 TRAP_INT16 = 0xE1

@@ -131,6 +131,27 @@ diskette_table:
 fixed_disk_tables:
     times 32 db 0
 
+; ---- F000:F0A4: the video parameter table (INT 1Dh): CRTC R0-R15 for each kind of mode -----
+; The 6845 timings of the IBM adapters (Technical Reference): 40x25 and 80x25 text at 8
+; scan lines a row, 320/640x200 graphics as 100 rows of 2 lines, 80x25 monochrome at 14.
+    times 0xF0A4 - ($ - $$) db 0xFF
+video_params:
+    db 0x38, 0x28, 0x2D, 0x0A, 0x1F, 0x06, 0x19, 0x1C, 0x02, 0x07, 0x06, 0x07, 0, 0, 0, 0
+    db 0x71, 0x50, 0x5A, 0x0A, 0x1F, 0x06, 0x19, 0x1C, 0x02, 0x07, 0x06, 0x07, 0, 0, 0, 0
+    db 0x38, 0x28, 0x2D, 0x0A, 0x7F, 0x06, 0x64, 0x70, 0x02, 0x01, 0x06, 0x07, 0, 0, 0, 0
+    db 0x61, 0x50, 0x52, 0x0F, 0x19, 0x06, 0x19, 0x19, 0x02, 0x0D, 0x0B, 0x0C, 0, 0, 0, 0
+
+; ---- F000:F200: 8x8 glyphs of characters 80h-FFh (INT 1Fh points here) -------------------
+; font8x8.bin is our own font (engine/chips/font8x8.py draws it; the Makefile writes it).
+    times 0xF200 - ($ - $$) db 0xFF
+font_high:
+    incbin "font8x8.bin", 1024, 1024
+
+; ---- F000:FA6E: 8x8 glyphs of characters 00h-7Fh, where programs expect the ROM font ------
+    times 0xFA6E - ($ - $$) db 0xFF
+font_low:
+    incbin "font8x8.bin", 0, 1024
+
 ; ---- F000:FFF0: the reset vector, the BIOS date and the model byte ------------------------
     times 0xFFF0 - ($ - $$) db 0xFF
 reset_vector:

@@ -30,9 +30,11 @@ class System:
         r.ww(0x16 * 4, layout.INT16_ENTRY)
         for n in (0x1C, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F):
             r.ww(n * 4, layout.DUMMY_IRET)
-        for n in (0x1D, 0x1F, 0x41, 0x46):             # tables, not code
+        for n in (0x41, 0x46):                         # tables, not code
             r.ww(n * 4, 0)
             r.ww(n * 4 + 2, 0)
+        r.ww(0x1D * 4, layout.VIDEO_PARAMS)            # the CRTC parameters for mode sets
+        r.ww(0x1F * 4, layout.FONT_HIGH)               # graphics text, characters 80h-FFh
         self._fixed_disk_tables(r)
         self._diskettes(r)
         # BIOS data area.

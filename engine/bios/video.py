@@ -1,5 +1,11 @@
-"""INT 10h, text modes 0-3 (CGA) and 7 (MDA): mode set, cursor, scrolling, characters, teletype,
-strings. Text goes straight into video memory; the cursor and start address go to the 6845."""
+"""INT 10h: text modes 0-3 (CGA) and 7 (MDA), graphics modes 4-6 (CGA; video_graphics.py):
+mode set, cursor, scrolling, characters, teletype, strings, palette, pixels. Text goes straight
+into video memory; the cursor and start address go to the 6845.
+
+A mode set programs the CRTC from the video parameter table INT 1Dh points to (our ROM's at
+F000:F0A4h, where the IBM BIOS keeps it: 40x25, 80x25, graphics and monochrome, 16 bytes
+each), the mode control register, and the colour select register (30h; 3Fh in mode 6, so
+its dots are white), as the IBM BIOS does."""
 
 from __future__ import annotations
 
@@ -7,11 +13,13 @@ from typing import Any
 
 from engine.bios import bda
 from engine.bios.regs import Regs
+from engine.bios.video_graphics import GraphicsVideo
 
-MODES = {  # mode: (columns, colour, mode-control register value)
-    0: (40, True, 0x2C), 1: (40, True, 0x28), 2: (80, True, 0x2D), 3: (80, True, 0x29),
-    7: (80, False, 0x29),
+MODES = {  # mode: (columns, CRTC parameter table index, mode-control register value)
+    0: (40, 0, 0x2C), 1: (40, 0, 0x28), 2: (80, 1, 0x2D), 3: (80, 1, 0x29),
+    4: (40, 2, 0x2A), 5: (40, 2, 0x2E), 6: (80, 2, 0x1E), 7: (80, 3, 0x29),
 }
+GRAPHICS_MODES = (4, 5, 6)
 ROWS = 25
 
 
@@ -19,6 +27,7 @@ class Video:
     def __init__(self, bios: Any, mda: bool) -> None:
         self.bios = bios
         self.mda = mda
+        self.graphics = GraphicsVideo(self)
 
     # ---- state kept in the BIOS data area ----------------------------------------------
     def _r(self) -> Regs:
@@ -35,6 +44,10 @@ class Video:
         adapter's 64 KiB window."""
         cols = self._r().rw(bda.VIDEO_COLUMNS)
         return cols if 1 <= cols <= 255 else 80
+
+    @property
+    def in_graphics(self) -> bool:
+        return self.mode in GRAPHICS_MODES
 
     def vram(self) -> int:
         return 0xB0000 if self.mode == 7 else 0xB8000
@@ -74,11 +87,12 @@ class Video:
         if self.mda:
             mode = 7
         elif mode not in MODES or mode == 7:
-            mode = 3 if mode >= 4 else mode       # graphics modes are not emulated: text
-        cols, _colour, control = MODES[mode]
+            mode = 3                              # no such mode on a CGA: 80x25 text
+        cols, table, control = MODES[mode]
+        graphics = mode in GRAPHICS_MODES
         r.wb(bda.VIDEO_MODE, mode)
         r.ww(bda.VIDEO_COLUMNS, cols)
-        r.ww(bda.VIDEO_PAGE_SIZE, 0x800 if cols == 40 else 0x1000)
+        r.ww(bda.VIDEO_PAGE_SIZE, 0x4000 if graphics else (0x800 if cols == 40 else 0x1000))
         r.ww(bda.VIDEO_PAGE_START, 0)
         r.wb(bda.ACTIVE_PAGE, 0)
         r.ww(bda.CRTC_PORT, 0x3B4 if mode == 7 else 0x3D4)
@@ -86,17 +100,24 @@ class Video:
         for page in range(8):
             r.ww(bda.CURSOR_POS + 2 * page, 0)
         base = 0x3B8 if mode == 7 else 0x3D8
-        self.bios.bus.port_write(base, control, 1)
+        self.bios.bus.port_write(base, control & 0x37, 1)   # video off while reprogramming
+        params = (r.rw(0x1D * 4 + 2) << 4) + r.rw(0x1D * 4) + 16 * table
+        for index in range(16):
+            self._crtc(index, r.rb(params + index))
+        if mode != 7:
+            colour = 0x3F if mode == 6 else 0x30
+            r.wb(bda.PALETTE, colour)
+            self.bios.bus.port_write(0x3D9, colour, 1)
         equipment = r.rw(bda.EQUIPMENT) & ~0x30
         r.ww(bda.EQUIPMENT, equipment | (0x30 if mode == 7 else (0x10 if cols == 40 else 0x20)))
         if not keep:
             size = 0x1000 if mode == 7 else 0x4000
-            r.mem[self.vram():self.vram() + size] = b"\x20\x07" * (size // 2)
-        self._crtc(12, 0)
-        self._crtc(13, 0)
+            fill = b"\x00\x00" if graphics else b"\x20\x07"
+            r.mem[self.vram():self.vram() + size] = fill * (size // 2)
         shape = (11, 12) if mode == 7 else (6, 7)
         self.set_shape(*shape)
         self.set_cursor(0, 0, 0)
+        self.bios.bus.port_write(base, control, 1)
 
     def set_shape(self, start: int, end: int) -> None:
         self._r().ww(bda.CURSOR_SHAPE, (start << 8) | end)
@@ -173,8 +194,42 @@ class Video:
             row = ROWS - 1
         self.set_cursor(page, row, col)
 
+    def set_palette(self, which: int, value: int) -> None:
+        """AH=0Bh: BH=0 sets the background/border colour and intensity (BL bits 0-4), BH=1
+        the 320-dot palette (BL bit 0), in the colour select register and its BDA copy."""
+        r = self._r()
+        colour = r.rb(bda.PALETTE)
+        if which == 0:
+            colour = (colour & 0xE0) | (value & 0x1F)
+        elif which == 1:
+            colour = (colour & 0xDF) | (0x20 if value & 1 else 0)
+        else:
+            return
+        r.wb(bda.PALETTE, colour)
+        if not self.mda:
+            self.bios.bus.port_write(0x3D9, colour, 1)
+
+    def int10_graphics(self, r: Regs) -> bool:
+        """The services that differ in graphics modes; False when it is not one of them."""
+        g, ah, al = self.graphics, r.ah, r.al
+        if ah in (0x06, 0x07):
+            g.scroll(ah == 0x06, al, r.bh, r.ch, r.cl, r.dh, r.dl)
+        elif ah == 0x08:
+            row, col = self.cursor(r.rb(bda.ACTIVE_PAGE))
+            r.set(al=g.read_char(row, col))
+        elif ah in (0x09, 0x0A):                 # both take BL as the colour in graphics
+            row, col = self.cursor(r.rb(bda.ACTIVE_PAGE))
+            g.write_chars(row, col, al, r.bl, r.cx)
+        elif ah == 0x0E:
+            g.teletype(al, r.bl)
+        else:
+            return False
+        return True
+
     def int10(self, r: Regs) -> None:
         ah, al = r.ah, r.al
+        if self.in_graphics and self.int10_graphics(r):
+            return
         if ah == 0x00:
             self.set_mode(al)
         elif ah == 0x01:
@@ -197,6 +252,14 @@ class Video:
             self.write_char(r.bh, al, r.bl, r.cx)
         elif ah == 0x0A:
             self.write_char(r.bh, al, None, r.cx)
+        elif ah == 0x0B:
+            self.set_palette(r.bh, r.bl)
+        elif ah == 0x0C:
+            if self.in_graphics:
+                self.graphics.write_pixel(r.cx, r.dx, al)
+        elif ah == 0x0D:
+            if self.in_graphics:
+                r.set(al=self.graphics.read_pixel(r.cx, r.dx))
         elif ah == 0x0E:
             self.teletype(al, r.rb(bda.ACTIVE_PAGE))
         elif ah == 0x0F:

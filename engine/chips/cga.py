@@ -1,4 +1,21 @@
-"""IBM Color Graphics Adapter, text side: CRTC at 3D4/3D5, mode 3D8, colour 3D9, status 3DA.
+"""IBM Color Graphics Adapter: CRTC at 3D4/3D5, mode 3D8, colour 3D9, status 3DA.
+
+What is displayed is what the registers say at the moment it is sampled (``screen(mem)``):
+
+- Mode control 3D8: bit 0 80-column text clock, 1 graphics, 2 colour burst off (mode 5: on
+  the RGB monitor the 320-dot palette becomes cyan/red/white), 3 video enable (off: the
+  screen is black), 4 640-dot graphics, 5 blink (text). Bit 1 alone decides text or
+  graphics; the 640-dot bit counts only in graphics (in text the CRTC's programming decides
+  the columns) and the 80-column clock bit only in text, which is how the card's data path
+  reads them: programs that switch modes by writing 3D8 directly are shown at once.
+- Colour select 3D9: bits 0-3 the background (320 dots: the colour of dot value 0; text:
+  the border) or the foreground (640 dots: the colour of dot value 1, 0 being black), bit 4
+  intensity of the 320-dot colours 1-3, bit 5 the palette (0 green/red/brown, 1
+  cyan/magenta/white).
+- Graphics memory: scan line y comes from bank y % 2 (B800:0000 even, B800:2000 odd lines),
+  the CRTC's row y // 2; a row is R1 words from the CRTC address (R12/R13 start + row * R1,
+  13 bits, wrapping within the 8 KiB bank), so page flips and smooth scrolls through the
+  start address show as on the card.
 
 Status (3DA) is derived from virtual time so that the retrace-polling loops every CGA program
 runs ("wait for display-enable low before writing video memory", "wait for vertical retrace")
@@ -13,9 +30,10 @@ Ports ``PORTS = [(0x3D0, 0x3DF)]``: 3D0-3D7 mirror the CRTC index (even) / data 
 API:
     cga = CGA(clock=None)
     cga.crtc (CRTC6845) ; cga.mode (3D8) ; cga.color (3D9) ; cga.status() -> int
-    cga.text_screen(mem) -> TextScreen   # mem: the whole 1 MiB address space, or any buffer
-                                         # where 0xB8000.. holds the card's 16 KiB
-    cga.is_text -> bool ; cga.columns -> 40|80
+    cga.screen(mem) -> TextScreen | GraphicsScreen  # mem: the 1 MiB address space, or any
+    cga.text_screen(mem) -> TextScreen    # buffer where 0xB8000.. holds the card's 16 KiB
+    cga.graphics_screen(mem) -> GraphicsScreen
+    cga.is_text -> bool ; cga.columns -> 40|80 ; cga.palette() -> colour per dot value
     reset() ; get_state() ; set_state()
 Power-on mode register is 0x29 (80x25 text, video on, blink), so a BIOS that never sets the
 mode still gets a readable console; every real BIOS overwrites it.
@@ -27,6 +45,7 @@ from typing import Any
 
 from engine.chips.base import Chip, Clock
 from engine.chips.crtc6845 import CRTC6845
+from engine.chips.graphicsscreen import GraphicsScreen
 from engine.chips.textscreen import TextScreen
 
 VRAM_BASE = 0xB8000
@@ -38,6 +57,11 @@ ACTIVE_CLOCKS = 53  # 640 of 912 dots
 VSYNC_FIRST = 224
 VSYNC_LINES = 16
 POWER_ON_MODE = 0x29
+BANK_SIZE = 0x2000
+# The 320-dot palettes: colours of dot values 1-3 (IBM Technical Reference, CGA).
+PALETTE_0 = (2, 4, 6)          # green, red, brown
+PALETTE_1 = (3, 5, 7)          # cyan, magenta, white
+PALETTE_BW = (3, 4, 7)         # colour burst off (mode 5): cyan, red, white
 
 
 class CGA(Chip):
@@ -100,6 +124,45 @@ class CGA(Chip):
     @property
     def columns(self) -> int:
         return 80 if self.mode & 0x01 else 40
+
+    @property
+    def hires_graphics(self) -> bool:
+        return bool(self.mode & 0x10)
+
+    def palette(self) -> tuple[int, ...]:
+        """The IBM colour (0-15) of each dot value in the current graphics mode."""
+        c = self.color
+        if self.hires_graphics:
+            return (0, c & 0x0F)
+        if self.mode & 0x04:
+            base = PALETTE_BW
+        else:
+            base = PALETTE_1 if c & 0x20 else PALETTE_0
+        intensity = 0x08 if c & 0x10 else 0
+        return (c & 0x0F, *(b | intensity for b in base))
+
+    def screen(self, mem: Any, base: int = VRAM_BASE) -> TextScreen | GraphicsScreen:
+        if self.is_text:
+            return self.text_screen(mem, base)
+        return self.graphics_screen(mem, base)
+
+    def graphics_screen(self, mem: Any, base: int = VRAM_BASE) -> GraphicsScreen:
+        crtc = self.crtc
+        # Unprogrammed (0) or absurd CRTC counts fall back to the BIOS's 40x100 rows of 2.
+        words = crtc.columns if 0 < crtc.columns <= 56 else 40
+        rows = crtc.rows if 0 < crtc.rows <= 127 else 100
+        scan = (crtc.regs[9] & 0x1F) + 1 if crtc.rows else 2
+        ram = bytes(memoryview(mem)[base:base + VRAM_SIZE])
+        doubled = ram[:BANK_SIZE] * 2, ram[BANK_SIZE:] * 2   # a row may wrap in its bank
+        start = crtc.start_address
+        lines = []
+        for y in range(min(rows * scan, 400)):
+            offset = ((start + (y // scan) * words) * 2) & (BANK_SIZE - 1)
+            lines.append(doubled[(y % scan) & 1][offset:offset + 2 * words])
+        bpp = 1 if self.hires_graphics else 2
+        return GraphicsScreen(
+            width=2 * words * 8 // bpp, height=len(lines), bpp=bpp, palette=self.palette(),
+            lines=tuple(lines), video_enabled=bool(self.mode & 0x08))
 
     def text_screen(self, mem: Any, base: int = VRAM_BASE) -> TextScreen:
         # The CRTC's displayed counts win when programmed (a BIOS may set 80x30-style

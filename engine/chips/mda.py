@@ -11,7 +11,7 @@ Ports ``PORTS = [(0x3B0, 0x3BB)]`` (3BC-3BE belong to the MDA's parallel port, n
 API:
     mda = MDA(clock=None)
     mda.crtc ; mda.mode ; mda.status() -> int
-    mda.text_screen(mem) -> TextScreen   # mem: the 1 MiB address space (B0000h.. 4 KiB)
+    mda.screen(mem) = mda.text_screen(mem) -> TextScreen   # mem: the 1 MiB address space (B0000h.. 4 KiB)
     reset() ; get_state() ; set_state()
 Power-on mode register is 0x29 (high-res, video on, blink) for the same reason as the CGA's.
 """
@@ -82,6 +82,10 @@ class MDA(Chip):
             mda=True, video_enabled=bool(self.mode & 0x08),
             blink_enabled=bool(self.mode & 0x20),
         )
+
+    def screen(self, mem: Any, base: int = VRAM_BASE) -> TextScreen:
+        """What is displayed: the MDA only has text."""
+        return self.text_screen(mem, base)
 
     def get_state(self) -> dict[str, Any]:
         return {"crtc": self.crtc.get_state(), "mode": self.mode}

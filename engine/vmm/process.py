@@ -64,7 +64,7 @@ class VMHost:
         self.server = ControlServer(
             self.folder / runstate.SOCKET,
             {"version": 1, "vm": profile.name, "uuid": profile.uuid, "pid": os.getpid()},
-            handlers, self.machine.text_screen, self.public_state)
+            handlers, self.machine.screen, self.public_state)
 
     def _temporary_overlay(self, drive: str, path: str, readonly: bool) -> str:
         """Every write of a temporary run lands in an overlay that vanishes at power-off (a
@@ -219,9 +219,18 @@ class VMHost:
         self.server.soon(*ECHO_DELAYS)
         return {"queued": len(text)}
 
-    def screen(self, _args: dict) -> dict:
-        screen = self.machine.text_screen()
-        return {**screen_dict(screen), "text": screen.text_lines()}
+    def screen(self, args: dict) -> dict:
+        fmt = args.get("format", "data")
+        if fmt not in ("data", "png"):
+            raise CommandError("BadRequest", f"format {fmt!r}: expected data or png")
+        screen = self.machine.screen()
+        if fmt == "png":
+            import base64
+
+            from engine.screenshot import screen_png
+            return {"png": base64.b64encode(screen_png(screen)).decode("ascii")}
+        text = [] if screen.graphics else screen.text_lines()
+        return {**screen_dict(screen), "text": text}
 
     # ---- snapshots -------------------------------------------------------------------------
     def snapshot(self, args: dict) -> dict:

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--type", dest="type_text", metavar="TEXT",
                    help="type TEXT on the keyboard (\\n is Enter)")
     p.add_argument("--type-after", type=float, default=2.0, metavar="SECONDS")
-    p.add_argument("--screen-dump", metavar="PATH", help="write the text screen at exit")
+    p.add_argument("--screen-dump", metavar="PATH",
+                   help="write the screen at exit: text, or a PNG when PATH ends in .png")
     p.add_argument("--max-seconds", type=float, metavar="S")
     p.add_argument("--speed", choices=("max", "xt"), default="max")
     p.add_argument("--stats", action="store_true", help="instructions, MIPS and time to stderr")
@@ -70,6 +71,19 @@ def run(args: argparse.Namespace) -> int:
             machine.close()
 
 
+def _screen_dump(machine, path: str) -> None:
+    """A PNG of the displayed frame for a .png path, else the text screen (in a graphics
+    mode the text a program left in video memory means nothing: the PNG is the dump)."""
+    if path.lower().endswith(".png"):
+        from engine.screenshot import screen_png
+        with open(path, "wb") as f:
+            f.write(screen_png(machine.screen()))
+        return
+    lines = machine.text_screen().text_lines()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(line.rstrip() for line in lines) + "\n")
+
+
 def _run(machine, args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: machine.stop())
@@ -96,9 +110,7 @@ def _run(machine, args: argparse.Namespace) -> int:
         print(f"xtbox: {failures} BIOS call(s) failed inside xtbox and were answered as "
               f"errors; the first: {first}", file=sys.stderr)
     if args.screen_dump:
-        lines = machine.text_screen().text_lines()
-        with open(args.screen_dump, "w", encoding="utf-8") as f:
-            f.write("\n".join(line.rstrip() for line in lines) + "\n")
+        _screen_dump(machine, args.screen_dump)
     if args.stats:
         n = machine.cpu.instructions
         print(f"instructions: {n:,}  guest MIPS: {n / max(elapsed, 1e-9) / 1e6:.2f}  "

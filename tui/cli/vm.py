@@ -96,8 +96,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="running VM: keep the change in its profile too")
     p = add("status", _status, "state, speed, disk activity, serial ports, diskettes")
     p.add_argument("--json", action="store_true")
-    p = add("screenshot", _screenshot, "the guest's text screen")
-    p.add_argument("--format", choices=("text", "svg"), default="text")
+    p = add("screenshot", _screenshot, "the guest's screen (text, SVG or PNG)")
+    p.add_argument("--format", choices=("text", "svg", "png"), default="text")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
     p = add("type", _type, "type text on the guest's keyboard (\\n is Enter)")
     p.add_argument("text")
@@ -280,7 +280,23 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _screenshot(args: argparse.Namespace) -> int:
+    if args.format == "png":
+        data = _m().screen_png(args.name)
+        if args.output:
+            with open(args.output, "wb") as f:
+                f.write(data)
+        elif sys.stdout.isatty():
+            print("xtbox: error: a PNG is binary: give -o FILE or redirect stdout",
+                  file=sys.stderr)
+            return 2
+        else:
+            sys.stdout.buffer.write(data)
+        return 0
     screen = _m().screen(args.name)
+    if screen.get("graphics") and args.format in ("text", "svg"):
+        print(f"xtbox: error: {args.name} shows a graphics mode ({screen['width']}x"
+              f"{screen['height']}): use --format png", file=sys.stderr)
+        return 2
     if args.format == "svg":
         from tui.screen_render import screen_svg
         data = screen_svg(screen, title=f"xtbox — {args.name}")

@@ -13,6 +13,7 @@ from tui.control.runtime import (
     reset_vm,
     resume_vm,
     screen,
+    screen_png,
     start_vm,
     status,
     stop_vm,
@@ -36,5 +37,5 @@ from tui.control.vms import (
 __all__ = ["VMError", "VMInfo", "change_media", "clone_vm", "command", "connect", "create_disk", "create_vm",
            "delete_snapshot", "delete_vm", "demo_base", "expect", "list_disks", "list_snapshots",
            "list_vms", "load", "modify_vm", "pause_vm", "reset_vm", "restore_snapshot",
-           "resume_vm", "screen", "start_vm", "status", "stop_vm", "take_snapshot", "type_text",
+           "resume_vm", "screen", "screen_png", "start_vm", "status", "stop_vm", "take_snapshot", "type_text",
            "vm_info"]

@@ -111,6 +111,12 @@ def screen(name: str) -> dict:
     return command(name, "screen")
 
 
+def screen_png(name: str) -> bytes:
+    """The displayed frame as a PNG at the mode's native size (made in the VM process)."""
+    import base64
+    return base64.b64decode(command(name, "screen", format="png")["png"])
+
+
 def expect(name: str, text: str, *, timeout: float = 10.0) -> bool:
     """Wait until ``text`` is on the guest's screen (True) or the timeout passes (False)."""
     deadline = time.monotonic() + timeout

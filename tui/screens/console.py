@@ -93,6 +93,8 @@ class ConsoleScreen(Screen):
 
     @on(ScreenUpdate)
     def apply_update(self, message: ScreenUpdate) -> None:
+        if message.data.get("graphics"):
+            return                       # graphics frames: drawn by the graphics view (soon)
         self.query_one(ConsoleView).apply(message.data)
 
     @on(VMGone)
