@@ -225,8 +225,8 @@ class Qcow2Image(BlockDevice):
             yield
             self.sync()                 # everything the operation wrote is stable...
             h.incompatible_features &= ~INCOMPAT_DIRTY
-            self.write_header()         # ...before the bit says so
-            self.sync()
+            self.write_header()         # ...before the bit says so (QEMU's mark_clean: a
+            # clear bit lost to a power cut costs only a needless recount, so no sync here)
         finally:
             self._dirty_depth = 0
 
