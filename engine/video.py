@@ -9,8 +9,8 @@ styles (CGA palette indexes, MDA underline/reverse/invisible).
 
 from engine.chips.attributes import CGA_PALETTE, CellStyle, decode_attr
 from engine.chips.cp437 import CP437, decode
-from engine.chips.graphicsscreen import GraphicsScreen
+from engine.chips.graphicsscreen import GraphicsScreen, expand_line
 from engine.chips.textscreen import TextScreen
 
 __all__ = ["CGA_PALETTE", "CP437", "CellStyle", "GraphicsScreen", "TextScreen", "decode",
-           "decode_attr"]
+           "decode_attr", "expand_line"]

@@ -19,6 +19,7 @@ class Settings:
     theme: str = "textual-dark"
     default_memory_kib: int = 640
     default_display: str = "cga"
+    graphics_scale: str = "fit"          # the console's graphics: fit, or 1-8 x 80 cells
     warnings: tuple[str, ...] = ()
 
     @classmethod
@@ -33,12 +34,17 @@ class Settings:
         except Exception as exc:
             return cls(warnings=(f"{path}: ignored, not valid TOML ({exc})",))
         for key, kind in (("host_key", str), ("theme", str), ("default_memory_kib", int),
-                          ("default_display", str)):
+                          ("default_display", str), ("graphics_scale", str)):
             if key in data:
                 if isinstance(data[key], kind):
                     setattr(s, key, data[key])
                 else:
                     warnings.append(f"{path}: {key}: got {data[key]!r}, expected {kind.__name__}")
+        if s.graphics_scale != "fit" and not (s.graphics_scale.isdigit()
+                                              and 1 <= int(s.graphics_scale) <= 8):
+            warnings.append(f"{path}: graphics_scale: got {s.graphics_scale!r}, expected fit "
+                            "or 1-8")
+            s.graphics_scale = "fit"
         s.warnings = tuple(warnings)
         return s
 
@@ -48,6 +54,7 @@ class Settings:
             doc = tomlkit.parse(path.read_text(encoding="utf-8"))
         except (FileNotFoundError, Exception):
             doc = tomlkit.document()
-        for key in ("host_key", "theme", "default_memory_kib", "default_display"):
+        for key in ("host_key", "theme", "default_memory_kib", "default_display",
+                    "graphics_scale"):
             doc[key] = getattr(self, key)
         atomic_write(path, tomlkit.dumps(doc).encode())

@@ -11,12 +11,18 @@ C-level ``bytes`` comparison a line); dots are expanded only by whoever draws th
     screen.changed_lines(previous) -> list[int]  (every line when the geometry differs; a
                                                  palette change alone changes no line)
     screen.pixels() -> list[bytes]               (a colour index 0-15 a dot, line by line)
+    expand_line(line, bpp, palette) -> bytes     (the same for one packed line)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+
+
+def expand_line(line: bytes, bpp: int, palette: tuple[int, ...]) -> bytes:
+    """One packed line as a colour index (0-15) a dot."""
+    return b"".join(map(_expansion(bpp, tuple(palette)).__getitem__, line))
 
 
 @cache

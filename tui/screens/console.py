@@ -26,6 +26,7 @@ from tui import alt_prefix, kitty
 from tui.control import manager
 from tui.keys import KeyRouter
 from tui.widgets.console_view import ConsoleView
+from tui.widgets.graphics_view import SCALES, GraphicsView
 
 
 class ScreenUpdate(Message):
@@ -57,6 +58,7 @@ class ConsoleScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield ConsoleView(id="console")
+        yield GraphicsView(scale=self.graphics_scale, id="graphics")
         yield Static("", id="status")
 
     def on_mount(self) -> None:
@@ -64,6 +66,10 @@ class ConsoleScreen(Screen):
         self.subscribe()
         self.poll_status()
         self.set_interval(1.0, self.poll_status)
+
+    @property
+    def graphics_scale(self) -> str:
+        return getattr(getattr(self.app, "settings", None), "graphics_scale", "fit")
 
     @property
     def host_key(self) -> str:
@@ -93,9 +99,11 @@ class ConsoleScreen(Screen):
 
     @on(ScreenUpdate)
     def apply_update(self, message: ScreenUpdate) -> None:
-        if message.data.get("graphics"):
-            return                       # graphics frames: drawn by the graphics view (soon)
-        self.query_one(ConsoleView).apply(message.data)
+        graphics = bool(message.data.get("graphics"))
+        text_view, graphics_view = self.query_one(ConsoleView), self.query_one(GraphicsView)
+        if graphics_view.display != graphics:          # the mode switched text <-> graphics
+            graphics_view.display, text_view.display = graphics, not graphics
+        (graphics_view if graphics else text_view).apply(message.data)
 
     @on(VMGone)
     def vm_gone(self, message: VMGone) -> None:
@@ -221,6 +229,13 @@ class ConsoleScreen(Screen):
             self.notify("Screen copied as text")
         elif choice in ("text", "svg"):
             self.save_screenshot(choice)
+        elif choice == "png":
+            self.save_png()
+        elif choice == "scale":
+            graphics = self.query_one(GraphicsView)
+            graphics.set_scale(SCALES[(SCALES.index(graphics.scale) + 1) % len(SCALES)]
+                               if graphics.scale in SCALES else "fit")
+            self.notify(f"Graphics scale: {graphics.scale}")
         elif choice in ("floppy-a", "floppy-b"):
             from tui.screens.console_menu import change_floppy
             change_floppy(self, self.vm, choice[-1], self.media.get(choice[-1]))
@@ -258,6 +273,18 @@ class ConsoleScreen(Screen):
                     "lines": {str(r): row for r, row in enumerate(view.cells)}}
             path.write_text(screen_svg(data, title=f"xtbox — {self.vm}"), encoding="utf-8")
         self.notify(f"Screenshot saved to {path}")
+
+    @work(thread=True, group="png")
+    def save_png(self) -> None:
+        """The VM renders the frame at its native size (text modes with the 8x8/9x14 font)."""
+        from pathlib import Path
+        path = Path.cwd() / f"{self.vm}-{time.strftime('%Y%m%d-%H%M%S')}.png"
+        try:
+            path.write_bytes(manager.screen_png(self.vm))
+        except (ConfigError, OSError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"Screenshot saved to {path}")
 
     def on_unmount(self) -> None:
         self.outbox.put(None)

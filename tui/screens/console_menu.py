@@ -32,6 +32,8 @@ CHOICES = [
     ("copy", "Copy the screen as text"),
     ("text", "Save a screenshot (text)"),
     ("svg", "Save a screenshot (SVG)"),
+    ("png", "Save a screenshot (PNG, the displayed frame)"),
+    ("scale", "Graphics scale: fit, 1x, 2x, 4x"),
     ("com1", "Reconnect COM1's host port"),
     ("com2", "Reconnect COM2's host port"),
 ]
