@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ConfigError
-from engine.vmm import runstate, snapshot_intent, snapshots
+from engine.vmm import runstate, savestate, snapshot_intent, snapshots
 from engine.vmm.profile import Profile
 from engine.vmm.screen_feed import screen_dict
 from engine.vmm.server import CommandError, ControlServer
@@ -51,20 +51,92 @@ class VMHost:
         if temporary:
             disks = {d: self._temporary_overlay(d, p, d in profile.write_protected)
                      for d, p in disks.items()}
+        saved = self._saved_state(disks)
         self.machine = Machine(MachineConfig(
             memory_kib=profile.memory_kib, display=profile.display, boot=profile.boot,
             serial=list(profile.serial), speed=profile.speed,
             write_protected=tuple(profile.write_protected), **disks))
+        self.end_state = "poweroff"
+        if saved is not None:
+            self._resume_from(saved)
         handlers: dict[str, Any] = {
             "status": self.status, "pause": self._simple(self.machine.pause),
             "resume": self._simple(self.machine.resume), "stop": self.stop,
             "reset": self._simple(self.machine.reset), "keys": self.keys, "type": self.type,
             "screen": self.screen, "snapshot": self.snapshot,
-            "serial-reconnect": self.serial_reconnect, "media": self.media}
+            "serial-reconnect": self.serial_reconnect, "media": self.media,
+            "save": self.save}
         self.server = ControlServer(
             self.folder / runstate.SOCKET,
             {"version": 1, "vm": profile.name, "uuid": profile.uuid, "pid": os.getpid()},
             handlers, self.machine.screen, self.public_state)
+
+    # ---- saved states ------------------------------------------------------------------------
+    def _fit(self, disks: dict[str, str]) -> dict:
+        p = self.profile
+        return savestate.fit_of(p.memory_kib, p.display,
+                                {k: v for k, v in disks.items() if k in ("hda", "hdb")})
+
+    def _saved_state(self, disks: dict[str, str]) -> dict | None:
+        """The state this start resumes from, checked against the profile (StateError)."""
+        loaded = savestate.read(self.folder)
+        if loaded is None:
+            return None
+        if self.temporary:
+            raise savestate.StateError(f"VM {self.profile.name!r} holds a saved state: start "
+                                       "it normally to resume, or discard the state first")
+        state, fit = loaded
+        changed = savestate.misfit(fit, self._fit(disks))
+        if changed:
+            raise savestate.StateError(
+                f"the saved state no longer fits VM {self.profile.name!r}: "
+                f"{'; '.join(changed)} since it was saved (undo the change, or discard the "
+                f"state with `xtbox vm discard-state {self.profile.name}`)")
+        return state
+
+    def _resume_from(self, state: dict) -> None:
+        """Put the machine where it was saved; the file goes once that took (the disks move
+        on from here, so the state could never be resumed twice)."""
+        m = self.machine
+        try:
+            for letter, floppy in (state.get("floppies") or {}).items():
+                image = floppy.get("image")
+                if image and os.path.isfile(image) and m.floppies[letter].path != image:
+                    m.change_medium(letter, image, readonly=bool(floppy.get("readonly")))
+            m.set_state(state)
+            if (state.get("vm") or {}).get("paused"):
+                m.pause()               # saved paused: it resumes paused, the screen as it was
+        except (KeyError, TypeError, ValueError) as exc:
+            m.close()
+            raise savestate.StateError(f"{self.folder / savestate.STATE_FILE}: damaged "
+                                       f"({type(exc).__name__}: {exc})") from None
+        except BaseException:
+            m.close()
+            raise
+        savestate.discard(self.folder)
+        m.log("resumed from the saved state")
+
+    def save(self, _args: dict) -> dict:
+        """Suspend: the whole machine to the state file at an instruction boundary, disks
+        flushed, then the process ends; the next start resumes."""
+        if self.temporary:
+            raise CommandError("InvalidState", "a temporary run cannot be saved: its disks "
+                               "are discarded at power-off")
+        was_paused = not self.machine._resume.is_set()
+        with self._snap_lock, self._paused():
+            self.machine.flush_disks()
+            t0 = time.monotonic()
+            state = self.machine.get_state()
+            state["vm"] = {"paused": was_paused}
+            disks = {{"c": "hda", "d": "hdb"}[k]: d.path
+                     for k, d in self.machine.hard_disks.items()}
+            path = savestate.write(self.folder, state, self._fit(disks))
+            took = time.monotonic() - t0
+            self.end_reason = "state saved"
+            self.end_state = "saved"
+            self.server.notify()
+            self.machine.stop()
+        return {"path": str(path), "bytes": path.stat().st_size, "ms": round(took * 1000, 1)}
 
     def _temporary_overlay(self, drive: str, path: str, readonly: bool) -> str:
         """Every write of a temporary run lands in an overlay that vanishes at power-off (a
@@ -107,7 +179,7 @@ class VMHost:
             self._cleanup()
         if self.end_reason is None:
             self.end_reason = f"the guest powered the machine off (exit status {status})"
-        runstate.record_end(self.folder, "poweroff", self.end_reason)
+        runstate.record_end(self.folder, self.end_state, self.end_reason)
         return 0
 
     def _cleanup(self) -> None:

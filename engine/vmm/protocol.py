@@ -31,7 +31,7 @@ VERSION = 1
 SCREEN_HZ = 30
 MAX_LINE = 1 << 20
 COMMANDS = ("status", "pause", "resume", "stop", "reset", "keys", "type", "screen",
-            "snapshot", "media", "serial-reconnect", "subscribe")
+            "snapshot", "media", "serial-reconnect", "save", "subscribe")
 
 
 class ProtocolError(Exception):

@@ -22,6 +22,7 @@ from engine.vmm import protocol
 from engine.vmm.screen_feed import ScreenFeed
 
 SEND_TIMEOUT = 5.0
+CLOSE_GRACE = 2.0  # s: close() waits this long for replies still being sent
 
 
 class CommandError(Exception):
@@ -81,6 +82,7 @@ class ControlServer:
         self.state = state
         self.connections: list[Connection] = []
         self._lock = threading.Lock()
+        self._busy = 0                  # commands being answered (close() lets them finish)
         self._closing = threading.Event()
         self._wake = threading.Event()
         self._urgent = False
@@ -109,6 +111,10 @@ class ControlServer:
     def close(self) -> None:
         self._closing.set()
         self._wake.set()
+        # A command that ended the machine (stop, save) still owes its caller the reply.
+        deadline = time.monotonic() + CLOSE_GRACE
+        while self._busy and time.monotonic() < deadline:
+            time.sleep(0.005)
         try:
             self.sock.close()
         except OSError:
@@ -162,7 +168,13 @@ class ControlServer:
                 if line is None:
                     break
                 if line.strip():
-                    conn.send(self._handle(conn, line))
+                    with self._lock:
+                        self._busy += 1
+                    try:
+                        conn.send(self._handle(conn, line))
+                    finally:
+                        with self._lock:
+                            self._busy -= 1
         except OSError:
             pass
         finally:

@@ -82,6 +82,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     for name, help in (("stop", "power off (disks flushed)"), ("pause", "pause the CPU"),
                        ("resume", "resume a paused VM"), ("reset", "press the reset button")):
         add(name, _simple, help)
+    add("save", _save, "suspend: save the whole machine state and stop; start resumes it")
+    add("discard-state", _discard_state, "power a saved VM off for good (its state deleted)")
     p = add("serial-reconnect", _serial_reconnect,
             "reopen a COM port's host device (a TCP server lets its client go)")
     p.add_argument("port", nargs="?", default="com1", choices=("com1", "com2"))
@@ -212,6 +214,20 @@ def _start(args: argparse.Namespace) -> int:
         except ImportError:
             return 0
         return run_app(console=args.name) or 0
+    return 0
+
+
+def _save(args: argparse.Namespace) -> int:
+    out = _m().save_vm(args.name)
+    print(f"{args.name}: state saved ({out['bytes']:,} bytes in {out['ms']:.0f} ms); "
+          f"`xtbox vm start {args.name}` resumes it")
+    return 0
+
+
+def _discard_state(args: argparse.Namespace) -> int:
+    if not _m().discard_state(args.name):
+        raise _m().VMError(f"VM {args.name!r} has no saved state")
+    print(f"{args.name}: saved state discarded; the next start boots afresh")
     return 0
 
 

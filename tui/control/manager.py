@@ -8,10 +8,12 @@ from tui.control.media import change_media
 from tui.control.runtime import (
     command,
     connect,
+    discard_state,
     expect,
     pause_vm,
     reset_vm,
     resume_vm,
+    save_vm,
     screen,
     screen_png,
     start_vm,
@@ -35,7 +37,7 @@ from tui.control.vms import (
 )
 
 __all__ = ["VMError", "VMInfo", "change_media", "clone_vm", "command", "connect", "create_disk", "create_vm",
-           "delete_snapshot", "delete_vm", "demo_base", "expect", "list_disks", "list_snapshots",
+           "delete_snapshot", "delete_vm", "discard_state", "save_vm", "demo_base", "expect", "list_disks", "list_snapshots",
            "list_vms", "load", "modify_vm", "pause_vm", "reset_vm", "restore_snapshot",
            "resume_vm", "screen", "screen_png", "start_vm", "status", "stop_vm", "take_snapshot", "type_text",
            "vm_info"]

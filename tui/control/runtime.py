@@ -9,7 +9,7 @@ from pathlib import Path
 from engine.vmm import runstate
 from engine.vmm.launch import child_env, vmm_command
 from tui.control.client import ControlClient, ControlError, VMNotRunning
-from tui.control.vms import VMError, load
+from tui.control.vms import VMError, load, require_stopped
 
 START_TIMEOUT = 20.0
 
@@ -77,6 +77,11 @@ def stop_vm(name: str, *, timeout: float = 10.0) -> None:
     profile = load(name)
     pid = runstate.running_pid(profile.folder)
     command(name, "stop")
+    _wait_gone(profile, pid, timeout)
+
+
+def _wait_gone(profile, pid: int | None, timeout: float) -> None:
+    name = profile.name
     deadline = time.monotonic() + timeout
     while pid is not None and runstate.pid_alive(pid):
         if time.monotonic() > deadline:
@@ -85,6 +90,26 @@ def stop_vm(name: str, *, timeout: float = 10.0) -> None:
     # The supervisor removes the socket and pid file just after the worker ends.
     while (profile.folder / runstate.PIDFILE).exists() and time.monotonic() < deadline:
         time.sleep(0.02)
+
+
+def save_vm(name: str, *, timeout: float = 20.0) -> dict:
+    """Suspend: the VM writes its whole state and ends; the next start resumes it."""
+    profile = load(name)
+    pid = runstate.running_pid(profile.folder)
+    out = command(name, "save")
+    _wait_gone(profile, pid, timeout)
+    return out
+
+
+def discard_state(name: str) -> bool:
+    """Power a saved VM off for good: its saved state is deleted (False: it had none)."""
+    from engine.vmm import savestate
+    profile = load(name)
+    require_stopped(profile, "discarding its saved state")
+    if not savestate.discard(profile.folder):
+        return False
+    runstate.record_end(profile.folder, "poweroff", "saved state discarded")
+    return True
 
 
 def pause_vm(name: str) -> None:

@@ -28,7 +28,7 @@ class VMError(ConfigError):
 class VMInfo:
     name: str
     folder: Path
-    state: str                      # poweroff | running | paused | crashed | invalid
+    state: str                      # poweroff | saved | running | paused | crashed | invalid
     reason: str | None = None
     pid: int | None = None
     profile: Profile | None = None
@@ -123,6 +123,10 @@ def _info(profile: Profile) -> VMInfo:
     if last.get("state") == "crashed":
         info.state = "crashed"
     info.reason = last.get("reason")
+    from engine.vmm import savestate
+    if savestate.exists(folder):
+        info.state = "saved"            # the next start resumes it
+        info.reason = info.reason or "state saved"
     info.snapshots = len(_offline_snapshots(profile))
     return info
 

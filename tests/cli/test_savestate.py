@@ -1,0 +1,142 @@
+"""Suspend and resume through the real CLI and VM processes: `xtbox vm save`, `start`,
+`discard-state`; the counting guest, the demo shell with keys in flight, FreeDOS at its
+prompt; a profile changed since and a damaged state are refused clearly."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from pathlib import Path
+
+from tests.cli.test_vm_cli import ROOT, home, status, xtbox  # noqa: F401
+from tests.dos_images import copy_floppy, needs_dos_floppy
+from tui.control import manager
+
+COUNTER = ROOT / "tests" / "guests" / "counter.img"
+TICK_HZ = 1_193_182 / 65536
+
+
+def count(name: str) -> int:
+    line = manager.screen(name)["text"][1]
+    match = re.fullmatch(r"count (\d{10}) *", line)
+    assert match, line
+    return int(match.group(1))
+
+
+def wait_count(name: str, at_least: int, timeout: float = 30) -> int:
+    deadline = time.monotonic() + timeout
+    while (n := count(name)) < at_least:
+        assert time.monotonic() < deadline, f"the count stayed at {n}"
+        time.sleep(0.05)
+    return n
+
+
+def suspend(name: str) -> list[str]:
+    """Pause, read the screen, save; the VM is then gone and listed as saved."""
+    xtbox("vm", "pause", name)
+    screen = manager.screen(name)["text"]
+    out = xtbox("vm", "save", name).stdout
+    assert "state saved" in out
+    assert status(name)["state"] == "saved"
+    assert re.search(rf"^{name} +saved ", xtbox("vm", "list").stdout, re.M)
+    return screen
+
+
+def resume(name: str) -> list[str]:
+    """Start (it comes back paused, as it was saved) and read the screen at once."""
+    xtbox("vm", "start", name, "--headless")
+    assert manager.status(name)["state"] == "paused"
+    return manager.screen(name)["text"]
+
+
+def counter_vm(home: Path) -> str:  # noqa: F811
+    image = home.parent / "counter.img"
+    shutil.copy(COUNTER, image)
+    xtbox("vm", "create", "cnt", "--fda", str(image))
+    xtbox("vm", "start", "cnt", "--headless")
+    assert manager.expect("cnt", "count ", timeout=30)
+    wait_count("cnt", 5)
+    return "cnt"
+
+
+def test_counting_guest_continues_its_count(home):  # noqa: F811
+    name = counter_vm(home)
+    before = suspend(name)
+    saved = int(before[1].split()[1])
+    assert saved >= 5
+    assert (home / "vms" / name / "saved-state.xtstate").exists()
+    assert resume(name) == before                     # the same screen, at once
+    t0 = time.monotonic()
+    xtbox("vm", "resume", name)
+    time.sleep(1.0)
+    now = count(name)
+    elapsed = time.monotonic() - t0             # at least the time it ran since resuming
+    # Neither a restart (from 0) nor a gap (time that passed while saved) nor a standstill.
+    assert saved < now <= saved + int(elapsed * TICK_HZ) + 3
+    assert not (home / "vms" / name / "saved-state.xtstate").exists()   # resumed: used up
+    xtbox("vm", "stop", name)
+    assert status(name)["state"] == "poweroff"
+
+
+def test_demo_shell_resumes_with_its_keys_still_pending(home):  # noqa: F811
+    xtbox("vm", "create", "demo", "--demo")
+    xtbox("vm", "start", "demo", "--headless")
+    assert manager.expect("demo", "xtbox>", timeout=30)
+    xtbox("vm", "pause", "demo")
+    xtbox("vm", "type", "demo", "echo kept across\\n")   # queued while paused
+    screen = manager.screen("demo")["text"]
+    xtbox("vm", "save", "demo")
+    assert resume("demo") == screen
+    assert "kept across" not in "\n".join(screen)
+    xtbox("vm", "resume", "demo")
+    assert manager.expect("demo", "kept across", timeout=20)
+    xtbox("vm", "stop", "demo")
+
+
+@needs_dos_floppy
+def test_freedos_at_its_prompt_resumes_exactly(home):  # noqa: F811
+    floppy = copy_floppy(home.parent)
+    xtbox("vm", "create", "dos", "--fda", str(floppy))
+    xtbox("vm", "start", "dos", "--headless")
+    assert manager.expect("dos", "A:\\>", timeout=60)
+    manager.type_text("dos", "echo before\n")
+    assert manager.expect("dos", "before", timeout=20)
+    before = suspend("dos")
+    assert resume("dos") == before
+    xtbox("vm", "resume", "dos")
+    manager.type_text("dos", "echo resumed\n")
+    assert manager.expect("dos", "resumed", timeout=20)
+    xtbox("vm", "stop", "dos")
+
+
+def test_state_that_no_longer_fits_is_refused_with_what_changed(home):  # noqa: F811
+    name = counter_vm(home)
+    suspend(name)
+    xtbox("vm", "modify", name, "--memory", "512")
+    refused = xtbox("vm", "start", name, "--headless", check=False)
+    assert refused.returncode == 2
+    assert "memory 640 KiB -> 512 KiB" in refused.stderr and "discard-state" in refused.stderr
+    assert status(name)["state"] == "saved"
+    xtbox("vm", "modify", name, "--memory", "640")    # undone: it resumes
+    xtbox("vm", "start", name, "--headless")
+    assert count(name) >= 5
+    xtbox("vm", "stop", name)
+
+
+def test_damaged_state_is_reported_and_can_be_discarded(home):  # noqa: F811
+    name = counter_vm(home)
+    suspend(name)
+    state = home / "vms" / name / "saved-state.xtstate"
+    state.write_bytes(state.read_bytes()[:-100])        # truncated
+    refused = xtbox("vm", "start", name, "--headless", check=False)
+    assert refused.returncode == 2 and "damaged or truncated" in refused.stderr
+    assert str(state) in refused.stderr
+    assert "discarded" in xtbox("vm", "discard-state", name).stdout
+    assert status(name)["state"] == "poweroff" and not state.exists()
+    again = xtbox("vm", "discard-state", name, check=False)
+    assert again.returncode == 2 and "no saved state" in again.stderr
+    xtbox("vm", "start", name, "--headless")            # boots afresh
+    assert manager.expect(name, "count ", timeout=30)
+    assert count(name) < 40
+    xtbox("vm", "stop", name)
