@@ -8,7 +8,8 @@ Every message is one JSON object on one line (UTF-8, ``\\n``-terminated).
     error reply:         {"error": {"class": CLASS, "desc": TEXT}, "id": ANY}
     event (async):       {"event": "screen" | "state", "data": {...}}
 
-Commands: ``status``, ``pause``, ``resume``, ``stop`` (power off; disks flushed), ``reset``,
+Commands: ``status``, ``pause``, ``resume``, ``stop`` (power off; disks flushed), ``save``
+(suspend: the whole machine to its state file, then the process ends), ``reset``,
 ``keys`` {scancodes: [int]}, ``type`` {text}, ``screen``, ``snapshot`` {action: take|list|
 delete, name}, ``media`` {drive: a|b, image: PATH|null, readonly} (change a diskette; null
 ejects; a relative PATH is the VM folder's), ``serial-reconnect`` {port: com1|com2},
