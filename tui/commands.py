@@ -9,7 +9,8 @@ from textual.command import Hit, Hits, Provider
 ACTIONS = [
     ("New VM", "new"), ("Edit VM settings", "edit"), ("Clone VM", "clone"),
     ("Delete VM", "delete"), ("Start VM", "start"), ("Stop VM (power off)", "stop"),
-    ("Pause or resume VM", "pause"), ("Reset VM", "reset"), ("Open console", "console"),
+    ("Pause or resume VM", "pause"), ("Save state (suspend VM)", "save_state"),
+    ("Discard saved state", "discard_state"), ("Reset VM", "reset"), ("Open console", "console"),
     ("Snapshots", "snapshots"), ("Disks", "disks"), ("Settings", "settings"),
 ]
 

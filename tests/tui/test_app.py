@@ -259,6 +259,13 @@ async def test_lifecycle_bindings_palette_and_live_state(home):
         await pilot.press("p")                              # ... and resume
         await wait_for(pilot, lambda: state("a") == "running")
         manager.expect("a", "xtbox>")
+        manager.type_text("a", "echo before saving\n")
+        manager.expect("a", "before saving")
+        await pilot.press("v")                              # Save state: suspended
+        await wait_for(pilot, lambda: state("a") == "saved")
+        await pilot.press("s")                              # Start resumes it
+        await wait_for(pilot, lambda: state("a") == "running")
+        assert "before saving" in "\n".join(manager.screen("a")["text"])
         manager.type_text("a", "echo before the reset\n")
         manager.expect("a", "before the reset")
         await pilot.press("r")                              # Reset: the guest starts over

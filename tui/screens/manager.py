@@ -29,6 +29,7 @@ class ManagerScreen(Screen):
         Binding("s", "start", "Start"),
         Binding("x", "stop", "Stop"),
         Binding("p", "pause", "Pause/Resume"),
+        Binding("v", "save_state", "Save state"),
         Binding("r", "reset", "Reset"),
         Binding("enter", "console", "Console", priority=True),
         Binding("S", "snapshots", "Snapshots"),
@@ -222,6 +223,23 @@ class ManagerScreen(Screen):
         if (v := self._need()) is not None:
             func = manager.resume_vm if v.state == "paused" else manager.pause_vm
             self.run_action("Pause/Resume", func, v.name)
+
+    def action_save_state(self) -> None:
+        """Suspend the VM: its whole state to disk; Start resumes it."""
+        if (v := self._need()) is not None:
+            self.run_action("Save state", manager.save_vm, v.name)
+
+    def action_discard_state(self) -> None:
+        from tui.screens.confirm import ConfirmScreen
+        v = self._need()
+        if v is None:
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.run_action("Discard saved state", manager.discard_state, v.name)
+        self.app.push_screen(ConfirmScreen(f"Discard the saved state of {v.name}? It then "
+                                           "boots afresh.", "Discard"), done)
 
     def action_reset(self) -> None:
         if (v := self._need()) is not None:
