@@ -31,3 +31,38 @@ async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
             return
         await pilot.pause(0.05)
     raise AssertionError("condition not reached in time")
+
+
+# ---- the console screen without a VM behind it -------------------------------------------
+def _console_double():
+    from textual.app import App
+
+    from tui.screens.console import ConsoleScreen
+
+    class Console(ConsoleScreen):
+        """The real console screen, no VM behind it: what it would send is recorded."""
+
+        is_console = True
+
+        def __init__(self) -> None:
+            super().__init__("test")
+            self.sent: list[int] = []
+
+        def subscribe(self) -> None: ...
+        def poll_status(self) -> None: ...
+        def sender(self) -> None: ...
+
+        def send(self, command: str, **arguments) -> None:
+            if command == "keys":
+                self.sent += arguments["scancodes"]
+
+    class Host(App):
+        CSS_PATH = "../../tui/app.tcss"
+
+        def on_mount(self) -> None:
+            self.push_screen(Console())
+
+    return Console, Host
+
+
+Console, Host = _console_double()

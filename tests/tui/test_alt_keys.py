@@ -9,9 +9,8 @@ import pytest
 from textual._xterm_parser import XTermParser
 from textual.app import App
 
-from tests.tui.conftest import wait_for
+from tests.tui.conftest import Host, wait_for
 from tui import alt_prefix, kitty
-from tui.screens.console import ConsoleScreen
 
 ALT, ALT_UP, CTRL, CTRL_UP = 0x38, 0xB8, 0x1D, 0x9D
 
@@ -50,27 +49,6 @@ CASES = [
 ]
 
 
-class Console(ConsoleScreen):
-    """The real console screen, without a VM behind it: what it would send is recorded."""
-
-    def __init__(self) -> None:
-        super().__init__("test")
-        self.sent: list[int] = []
-
-    def subscribe(self) -> None: ...
-    def poll_status(self) -> None: ...
-    def sender(self) -> None: ...
-
-    def send(self, command: str, **arguments) -> None:
-        if command == "keys":
-            self.sent += arguments["scancodes"]
-
-
-class Host(App):
-    def on_mount(self) -> None:
-        self.push_screen(Console())
-
-
 async def feed(app: App, data: str) -> None:
     """``data`` as one terminal write: parsed by Textual's own parser, as its driver does."""
     kitty.install()
@@ -83,7 +61,7 @@ async def feed(app: App, data: str) -> None:
 async def test_raw_terminal_bytes_reach_the_guest_as_xt_scancodes(data, codes):
     app = Host()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, Console))
+        await wait_for(pilot, lambda: getattr(app.screen, "is_console", False))
         await pilot.pause()
         await feed(app, data)
         await wait_for(pilot, lambda: len(app.screen.sent) >= len(codes))
@@ -94,7 +72,7 @@ async def test_raw_terminal_bytes_reach_the_guest_as_xt_scancodes(data, codes):
 async def test_kitty_release_events_hold_alt_as_long_as_the_host_does():
     app = Host()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, Console))
+        await wait_for(pilot, lambda: getattr(app.screen, "is_console", False))
         await feed(app, "\x1b[97;1:1u\x1b[97;1:3u")        # A down and up: releases come
         await wait_for(pilot, lambda: app.screen.router.releases)
         await pilot.pause(0.05)

@@ -167,3 +167,28 @@ def test_console_and_menu(fixed_home, snap_compare, monkeypatch):
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "ConsoleMenu")
         await pilot.pause(0.2)
     assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=steady(run_before))
+
+
+def test_console_at_80x24_with_the_prompt_on_the_last_row(fixed_home, snap_compare,
+                                                        monkeypatch):
+    """80x24, the usual terminal: no frame, no status line, every column; the guest's output
+    has reached its last row and the view follows the cursor (row 1 hidden above)."""
+    import tui.screens.console as console
+    from tui.widgets.console_view import ConsoleView
+    monkeypatch.setattr(console.manager, "status", lambda name: {
+        "state": "running", "mips": 1.5, "disk_reads": 10, "disk_writes": 0, "serial": []})
+    manager.create_vm("demo", demo=True)
+    manager.start_vm("demo")
+
+    async def run_before(pilot) -> None:
+        pilot.app.open_console("demo")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "ConsoleScreen"
+                       and pilot.app.screen.query(ConsoleView))
+        view = pilot.app.screen.query_one(ConsoleView)
+        await wait_for(pilot, lambda: any("xtbox>" in ln for ln in view.text_lines()))
+        for _ in range(4):
+            await pilot.press(*"help", "enter")
+            await pilot.pause(0.3)
+        await wait_for(pilot, lambda: view.cursor[0] == view.rows - 1 and view.top == 1)
+        await pilot.pause(0.3)
+    assert snap_compare(XtboxApp(), terminal_size=(80, 24), run_before=steady(run_before))

@@ -1,5 +1,10 @@
 """The console: the guest's screen, the keyboard routed to the guest, a status line.
 
+The console fits the terminal: a framed screen over a status line where there is room (82x28
+for 80x25), and where there is not, the frame and then the status line give way, and with
+fewer lines than the guest has rows the view follows the cursor (``fit``). Every guest column
+stays visible from 80 columns on. The status line can be forced on or off from the menu.
+
 Every key goes to the guest except the host key (Ctrl+] by default, configurable in
 Settings), which opens the console menu: back to the manager (the VM keeps running), keys the
 terminal cannot deliver (Ctrl+Alt+Del, Ctrl+Break, Pause, PrtSc, SysRq, any combination),
@@ -55,6 +60,7 @@ class ConsoleScreen(Screen):
         self.kitty_pushed = False
         self.escapes = alt_prefix.EscapeJoiner()
         self.media: dict[str, str | None] = {}   # drive letter -> image, from the status poll
+        self.status_wanted: bool | None = None      # None: shown when there is room
 
     def compose(self) -> ComposeResult:
         yield ConsoleView(id="console")
@@ -62,6 +68,7 @@ class ConsoleScreen(Screen):
         yield Static("", id="status")
 
     def on_mount(self) -> None:
+        self.fit()
         self.sender()
         self.subscribe()
         self.poll_status()
@@ -103,7 +110,35 @@ class ConsoleScreen(Screen):
         text_view, graphics_view = self.query_one(ConsoleView), self.query_one(GraphicsView)
         if graphics_view.display != graphics:          # the mode switched text <-> graphics
             graphics_view.display, text_view.display = graphics, not graphics
-        (graphics_view if graphics else text_view).apply(message.data)
+        if graphics:
+            graphics_view.apply(message.data)
+            return
+        shape = (text_view.cols, text_view.rows)
+        text_view.apply(message.data)
+        if (text_view.cols, text_view.rows) != shape:
+            self.fit()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        """Size the console for the terminal (see the module docstring): the status line when
+        the guest's rows fit beside it (or as forced from the menu), the frame when it fits
+        too, and otherwise as many guest rows as there are lines left."""
+        view = self.query_one(ConsoleView)
+        status = self.query_one("#status", Static)
+        width, height = self.size
+        if not width or not height:
+            return
+        cols, rows = view.cols * view.scale, view.rows
+        shown = self.status_wanted if self.status_wanted is not None else height > rows
+        lines = max(1, height - (1 if shown else 0))
+        framed = width >= cols + 2 and lines >= rows + 2
+        edge = 2 if framed else 0
+        view.set_class(framed, "framed")
+        view.styles.width = cols + edge
+        view.styles.height = min(rows, lines - edge) + edge
+        status.display = shown
 
     @on(VMGone)
     def vm_gone(self, message: VMGone) -> None:
@@ -222,6 +257,9 @@ class ConsoleScreen(Screen):
             self.send("keys", scancodes=special[choice])
         elif choice == "sendkeys":
             self.ask_keys()
+        elif choice == "status":
+            self.status_wanted = not self.query_one("#status", Static).display
+            self.fit()
         elif choice in ("pause", "resume", "reset"):
             self.send(choice)
         elif choice == "copy":

@@ -29,6 +29,7 @@ CHOICES = [
     ("reset", "Reset"),
     ("floppy-a", "Change floppy A:…"),
     ("floppy-b", "Change floppy B:…"),
+    ("status", "Show or hide the status line"),
     ("copy", "Copy the screen as text"),
     ("text", "Save a screenshot (text)"),
     ("svg", "Save a screenshot (SVG)"),
