@@ -186,9 +186,13 @@ def test_console_at_80x24_with_the_prompt_on_the_last_row(fixed_home, snap_compa
                        and pilot.app.screen.query(ConsoleView))
         view = pilot.app.screen.query_one(ConsoleView)
         await wait_for(pilot, lambda: any("xtbox>" in ln for ln in view.text_lines()))
-        for _ in range(4):
+        for _ in range(3):
             await pilot.press(*"help", "enter")
-            await pilot.pause(0.3)
-        await wait_for(pilot, lambda: view.cursor[0] == view.rows - 1 and view.top == 1)
+        await pilot.press(*"echo done", "enter")          # the last answer: all typed is done
+
+        def done() -> bool:
+            lines = [ln.rstrip() for ln in view.text_lines()]
+            return lines[-2:] == ["done", "xtbox>"] and view.top == 1
+        await wait_for(pilot, done)
         await pilot.pause(0.3)
     assert snap_compare(XtboxApp(), terminal_size=(80, 24), run_before=steady(run_before))
