@@ -172,9 +172,11 @@ def test_console_and_menu(fixed_home, snap_compare, monkeypatch):
 def test_console_at_80x24_with_the_prompt_on_the_last_row(fixed_home, snap_compare,
                                                         monkeypatch):
     """80x24, the usual terminal: no frame, no status line, every column; the guest's output
-    has reached its last row and the view follows the cursor (row 1 hidden above)."""
+    has reached its last row and the view follows the cursor (row 1 hidden above). The
+    hardware cursor is held in its on phase."""
     import tui.screens.console as console
     from tui.widgets.console_view import ConsoleView
+    monkeypatch.setattr(ConsoleView, "_blink_cursor", lambda self: None)
     monkeypatch.setattr(console.manager, "status", lambda name: {
         "state": "running", "mips": 1.5, "disk_reads": 10, "disk_writes": 0, "serial": []})
     manager.create_vm("demo", demo=True)
@@ -194,5 +196,7 @@ def test_console_at_80x24_with_the_prompt_on_the_last_row(fixed_home, snap_compa
             lines = [ln.rstrip() for ln in view.text_lines()]
             return lines[-2:] == ["done", "xtbox>"] and view.top == 1
         await wait_for(pilot, done)
+        view.cursor_on = True
+        view.refresh()
         await pilot.pause(0.3)
     assert snap_compare(XtboxApp(), terminal_size=(80, 24), run_before=steady(run_before))
