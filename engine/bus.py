@@ -22,6 +22,8 @@ Public API (what the machine uses):
     bus.owner(port) -> str | None              # which device answers a port (for diagnostics)
     bus.port_read(port, width=1) -> int        # the CPU's io object: cpu.io = bus
     bus.port_write(port, value, width=1)
+    bus.io_count                               # accesses so far (a loop that did none is pure)
+    bus.tap_read(port, observer)               # observer(port, value) after each byte read
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class PortBus:
         self._word: bytearray = bytearray(PORT_COUNT)
         self._devices: list[Any] = []
         self._names: list[str] = []
+        self.io_count = 0
 
     # -- wiring -------------------------------------------------------------------------
     def attach(
@@ -136,6 +139,18 @@ class PortBus:
         self._devices[idx] = None
         self._names[idx] = ""
 
+    def tap_read(self, port: int, observer: Callable[[int, int], None]) -> None:
+        """Call ``observer(port, value)`` after each byte read of ``port`` (engine/idle.py
+        watches the display status port this way); the device still answers the read."""
+        inner = self._read[port]
+
+        def read(p: int, width: int = 1) -> int:
+            value = inner(p, width)
+            observer(p, value)
+            return value
+
+        self._read[port] = read
+
     def owner(self, port: int) -> str | None:
         """Name of the device answering ``port``, or None when unmapped."""
         idx = self._owner[port & 0xFFFF]
@@ -144,6 +159,7 @@ class PortBus:
     # -- the CPU's io object --------------------------------------------------------------
     def port_read(self, port: int, width: int = 1) -> int:
         port &= 0xFFFF
+        self.io_count += 1
         if width == 1:
             return self._read[port](port) & 0xFF
         hi_port = (port + 1) & 0xFFFF
@@ -154,6 +170,7 @@ class PortBus:
 
     def port_write(self, port: int, value: int, width: int = 1) -> None:
         port &= 0xFFFF
+        self.io_count += 1
         if width == 1:
             self._write[port](port, value & 0xFF)
             return

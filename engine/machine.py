@@ -12,7 +12,7 @@ state and inputs give the same run). The CPU runs to the next device event (at m
 instructions or MAX_SLICE_TICKS); then the devices catch up. A chip whose next event moves
 earlier during a guest I/O ends the slice there. A guest halted with interrupts enabled
 costs nothing: the host sleeps until the next event or host input (deterministic: time
-skips to the event).
+skips to the event); so does a guest that waits without HLT (engine/idle.py finds it).
 
 Devices live in one registry (``self.devices``, in wiring order): reset, tick and the saved
 state all go through it.
@@ -42,6 +42,7 @@ from engine.clock import VirtualClock
 from engine.cpu import CPU
 from engine.drives import Drive, FloppyDrive
 from engine.errors import ConfigError
+from engine.idle import HALT, IdleMonitor, Wait
 from engine.serial import open_backend
 from engine.video import GraphicsScreen, TextScreen
 
@@ -124,6 +125,7 @@ class Machine:
             self._setup_video()
             self._setup_serial()
             self._setup_debug()
+            self._setup_idle()
             self.bios = Bios(self)
             self._register("bios", self.bios, timed=True)
             self.keyboard.ready = self.bios.keyboard.buffer_room
@@ -209,6 +211,10 @@ class Machine:
     def _setup_debug(self) -> None:
         self.debug = DebugPorts(on_exit=self._on_debug_exit, sink=lambda b: self.debug_out(b))
         self._register("debug", self.debug)
+
+    def _setup_idle(self) -> None:
+        port = 0x3BA if self.config.display == "mda" else 0x3DA
+        self.idle = IdleMonitor(self.cpu, self.bus, self.video, self.now, status_port=port)
 
     # ---- what the BIOS asks of the machine --------------------------------------------------
     @property
@@ -318,6 +324,10 @@ class Machine:
                     break
                 if cpu.halted and ran < budget:
                     self._idle(deadline)
+                    continue
+                wait = self.idle.after_run(ran, budget)
+                if wait is not None:
+                    self._idle(deadline, wait)
                 elif self.config.speed == "xt":
                     self._pace(deadline)
         finally:
@@ -342,12 +352,15 @@ class Machine:
         clock.sync()
         return ran, budget
 
-    def _idle(self, deadline: float | None) -> None:
-        """The guest halted with nothing to do before its next event: sleep (realtime) or
-        skip to the event (deterministic; at speed xt after sleeping out the host's time)."""
+    def _idle(self, deadline: float | None, why: Wait = HALT) -> None:
+        """The guest halted, or waits in a way engine/idle.py found, with nothing to do before
+        its next event (or ``why.until``): sleep (realtime) or skip to the event
+        (deterministic; at speed xt after sleeping out the host's time)."""
         clock = self.clock
         now = clock.now()
         event = self._next_event(now)
+        if why.until is not None and (event is None or why.until < event):
+            event = max(why.until, now)
         if clock.realtime:
             wait = 0.01 if event is None else max(0.0, (event - now) / PIT_HZ)
             wait = min(wait - WAKE_EARLY, 0.05)
@@ -365,6 +378,7 @@ class Machine:
             slept = time.monotonic() - t0
             if woken:
                 self._wake.clear()
+            self.idle.slept(why.kind, t0, t0 + slept)
             self.state = "running"
         clock.sync(idle=slept)
         if not clock.realtime and event is not None and not woken:
@@ -440,7 +454,8 @@ class Machine:
         return {"instructions": self.cpu.instructions, "state": self.state,
                 "guest_ns": self.clock.nanoseconds(),
                 "disk_reads": sum(d.reads for d in self._all_drives()),
-                "disk_writes": sum(d.writes for d in self._all_drives())}
+                "disk_writes": sum(d.writes for d in self._all_drives()),
+                "idle": self.idle.stats()}
 
     def _all_drives(self) -> list:
         return [*self.floppies.values(), *self.hard_disks.values()]

@@ -18,6 +18,12 @@ from engine.bios.waits import Waits
 
 ROM_PATH = Path(__file__).with_name("rom.bin")
 
+# Services that only read memory and registers (and write back the same each time): a loop
+# calling them is still a pure loop to the idle spin detector (engine/idle.py), so their trap
+# is not counted as I/O. Keyed by (vector, AH); AH None for any.
+PURE_SERVICES = {(0x11, None), (0x12, None), (0x16, 0x01), (0x16, 0x02), (0x16, 0x11),
+                 (0x16, 0x12), (0x1A, 0x00), (0x28, None), (0x2F, None)}
+
 
 def rom_image() -> bytes:
     return ROM_PATH.read_bytes()
@@ -47,7 +53,7 @@ class Bios:
                          0x11: s.int11, 0x12: s.int12, 0x13: self.disk.int13,
                          0x14: self.serial.int14,
                          0x15: s.int15, 0x17: s.int17, 0x18: s.no_boot, 0x19: s.boot,
-                         0x1A: s.int1a}
+                         0x1A: s.int1a, 0x2F: s.int2f}
 
     def read(self, port: int, width: int = 1) -> int:
         return 0xFF
@@ -67,8 +73,11 @@ class Bios:
 
     def _dispatch(self, port: int) -> None:
         r = self.regs
+        ah = r.ah
         if port == layout.TRAP_VECTOR:
             vector = layout.stub_vector(r.ip)
+            if (vector, None) in PURE_SERVICES or (vector, ah) in PURE_SERVICES:
+                self.bus.io_count -= 1
             handler = self.handlers.get(vector) if vector is not None else None
             if handler is not None:
                 if vector in self.WAITING:
@@ -78,6 +87,8 @@ class Bios:
             elif vector is not None and (8 <= vector <= 0x0F):
                 self.bus.port_write(0x20, 0x20, 1)     # an IRQ nobody serves: EOI it
         elif port == layout.TRAP_INT16:
+            if (0x16, ah) in PURE_SERVICES:
+                self.bus.io_count -= 1
             self.keyboard.int16(r)
         elif port == layout.TRAP_INT08:
             self.system.int08(r)

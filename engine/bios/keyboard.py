@@ -166,6 +166,8 @@ class Keyboard:
         elif ah in (0x01, 0x11):
             if head != tail:
                 r.set(ax=r.rw(0x400 + head))
+            else:
+                r.cpu.note_poll()                      # an empty poll: engine/idle.py weighs it
             r.zero(head == tail)
         elif ah in (0x02, 0x12):
             r.set(al=r.rb(bda.KBD_FLAGS1))

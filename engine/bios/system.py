@@ -195,3 +195,9 @@ class System:
         # waits.py, as engine/bios/serial.py does for INT 14h).
         r.set(ah=0x30 if r.ah != 0x00 else 0x01)      # no printer: not selected / time-out
         r.carry(False)
+
+    def int2f(self, r: Regs) -> None:
+        """The end of the multiplex chain. AX=1680h (release time slice) answers AL=0,
+        "supported", as Windows and DOSEMU do: engine/idle.py does give the time back."""
+        if r.ax == 0x1680:
+            r.set(al=0)

@@ -30,6 +30,8 @@ Ports ``PORTS = [(0x3D0, 0x3DF)]``: 3D0-3D7 mirror the CRTC index (even) / data 
 API:
     cga = CGA(clock=None)
     cga.crtc (CRTC6845) ; cga.mode (3D8) ; cga.color (3D9) ; cga.status() -> int
+    cga.status_at(t) -> int ; cga.status_changes_at(t, mask) -> int | None
+                                          # when status & mask next differs from now's
     cga.screen(mem) -> TextScreen | GraphicsScreen  # mem: the 1 MiB address space, or any
     cga.text_screen(mem) -> TextScreen    # buffer where 0xB8000.. holds the card's 16 KiB
     cga.graphics_screen(mem) -> GraphicsScreen
@@ -82,7 +84,9 @@ class CGA(Chip):
 
     # -- ports --------------------------------------------------------------------------
     def status(self) -> int:
-        t = self.polled_now()
+        return self.status_at(self.polled_now())
+
+    def status_at(self, t: int) -> int:
         line = (t // LINE_CLOCKS) % FRAME_LINES
         active = line < ACTIVE_LINES and t % LINE_CLOCKS < ACTIVE_CLOCKS
         value = 0xF0 | (0 if active else 0x01)
@@ -92,6 +96,30 @@ class CGA(Chip):
         if VSYNC_FIRST <= line < VSYNC_FIRST + VSYNC_LINES:
             value |= 0x08
         return value
+
+    def status_changes_at(self, t: int, mask: int) -> int | None:
+        """The first time after ``t`` at which ``status_at() & mask`` differs from its value
+        at ``t`` (None: never): how long a loop waiting on those bits will wait. Only bits 0
+        and 3 move by themselves."""
+        frame = FRAME_LINES * LINE_CLOCKS
+        start, f = t - t % frame, t % frame
+        line, pos = divmod(f, LINE_CLOCKS)
+        times = []
+        if mask & 0x01:
+            if line >= ACTIVE_LINES or (line == ACTIVE_LINES - 1 and pos >= ACTIVE_CLOCKS):
+                times.append(frame)                    # blank until the next frame's line 0
+            elif pos < ACTIVE_CLOCKS:
+                times.append(line * LINE_CLOCKS + ACTIVE_CLOCKS)
+            else:
+                times.append((line + 1) * LINE_CLOCKS)
+        if mask & 0x08:
+            if line < VSYNC_FIRST:
+                times.append(VSYNC_FIRST * LINE_CLOCKS)
+            elif line < VSYNC_FIRST + VSYNC_LINES:
+                times.append((VSYNC_FIRST + VSYNC_LINES) * LINE_CLOCKS)
+            else:
+                times.append(frame + VSYNC_FIRST * LINE_CLOCKS)
+        return start + min(times) if times else None
 
     def read(self, port: int, width: int = 1) -> int:
         if 0x3D0 <= port <= 0x3D7:

@@ -11,6 +11,8 @@ Ports ``PORTS = [(0x3B0, 0x3BB)]`` (3BC-3BE belong to the MDA's parallel port, n
 API:
     mda = MDA(clock=None)
     mda.crtc ; mda.mode ; mda.status() -> int
+    mda.status_at(t) -> int ; mda.status_changes_at(t, mask) -> int | None
+                                         # when status & mask next differs from now's
     mda.screen(mem) = mda.text_screen(mem) -> TextScreen   # mem: the 1 MiB address space (B0000h.. 4 KiB)
     reset() ; get_state() ; set_state()
 Power-on mode register is 0x29 (high-res, video on, blink) for the same reason as the CGA's.
@@ -46,7 +48,18 @@ class MDA(Chip):
         self.mode = POWER_ON_MODE
 
     def status(self) -> int:
-        t = self.polled_now()
+        return self.status_at(self.polled_now())
+
+    def status_changes_at(self, t: int, mask: int) -> int | None:
+        """The first time after ``t`` at which ``status_at() & mask`` differs (None: never).
+        Every MDA status bit moves within one scan line, so this is always close."""
+        now = self.status_at(t) & mask
+        for dt in range(1, LINE_CLOCKS + 1):
+            if self.status_at(t + dt) & mask != now:
+                return t + dt
+        return None
+
+    def status_at(self, t: int) -> int:
         pos = t % LINE_CLOCKS
         value = 0xF0
         if pos >= ACTIVE_CLOCKS:

@@ -20,12 +20,16 @@ cdef enum:
     REP_NONE = 0
     REP_Z = 1      # F3: REP / REPE
     REP_NZ = 2     # F2: REPNE
+    POLL_PLACES = 4  # idle polls remembered (see CPU.count_poll)
 
 
 cdef struct Signals:
     # Written from outside the instruction stream (the PIC, other threads, Python callbacks),
     # so the loop reads them through a pointer and never caches them.
     uint8_t intr_line, nmi_pending, stop_req
+    # An idle poll just happened (INT 28h, INT 2Fh AX=1680h, or an empty keyboard poll the
+    # BIOS reported): the slow path counts it at the next boundary (engine/idle.py decides).
+    uint8_t poll
     # Non-zero when an interrupt, NMI, stop, halt, TF or shadow may need the slow path between
     # instructions: one test per instruction instead of six. Set conservatively by whatever
     # changes those; the slow path recomputes it exactly.
@@ -71,6 +75,13 @@ cdef struct State:
     void* owner               # the CPU object (borrowed), for the Python port handlers
 
 
+cdef struct Place:
+    # Registers saved to tell whether a loop came back unchanged (engine/idle.py).
+    uint16_t regs[8]
+    uint16_t sregs[4]
+    uint16_t ip, flags
+
+
 cdef class CPU:
     # The architectural state. The run loop copies it into a local variable and back: a
     # local whose address never escapes cannot be aliased by guest-memory stores, so the C
@@ -78,13 +89,25 @@ cdef class CPU:
     cdef State s
     cdef Signals sig
     cdef bytearray _ram
+    cdef bytearray _snap      # memory_unchanged()'s reference copy
     cdef uint64_t icount
     cdef long run_n             # the budget of the run() in progress (0 outside run())
     cdef public object io
     cdef public object inta
     cdef object pending_error
+    # Idle polls (see Signals.poll): how many, the instruction count at the last one, how many
+    # consecutive ones came at most poll_gap_limit instructions apart, and whether run() returns
+    # at the boundary after one (break_on_poll; poll_break says it did).
+    cdef uint64_t poll_count, poll_last, poll_streak, poll_gap_limit
+    cdef uint8_t break_on_poll, poll_break
+    # The registers at the last same_place() call (the spin detector's cheap first test) and
+    # at the last idle poll.
+    cdef Place place
+    cdef Place poll_places[POLL_PLACES]
+    cdef int poll_ring
 
     cdef void _reset_regs(self)
     cdef long run_loop(self, long n) noexcept nogil
+    cdef bint count_poll(self, State* c, uint64_t at) noexcept nogil
     cdef uint8_t acknowledge(self) noexcept nogil
     cdef void _fail(self, object exc)

@@ -12,7 +12,7 @@ them into the loop.
 """
 
 cimport cython
-from libc.string cimport memcpy, memmove, memset
+from libc.string cimport memcmp, memcpy, memmove, memset
 from libc.stdint cimport int8_t, int16_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 cdef extern from *:
@@ -47,6 +47,7 @@ cdef class CPU:
         self.io = None
         self.inta = None
         self.pending_error = None
+        self._snap = None
         self.s.wp_start = 0
         self.s.wp_len = 0
         self._reset_regs()
@@ -63,12 +64,17 @@ cdef class CPU:
         self.sig.intr_line = 0
         self.sig.nmi_pending = 0
         self.sig.stop_req = 0
+        self.sig.poll = 0
         self.sig.attn = 1
         self.s.shadow = 0
         self.s.halted = 0
         self.s.trap = 0
         reset_prefixes(&self.s)
         self.icount = 0
+        self.poll_count = 0
+        self.poll_last = 0
+        self.poll_streak = 0
+        self.poll_break = 0
 
     # ---- the test API ------------------------------------------------------------------
     @property
@@ -136,6 +142,72 @@ cdef class CPU:
         """The 8259's INT output: a level the CPU samples between instructions."""
         self.sig.intr_line = 1 if level else 0
         self.sig.attn = 1
+
+    # ---- idle polls (engine/idle.py reads these; the CPU only counts) -----------------------
+    def note_poll(self):
+        """An idle poll seen outside the instruction stream (the BIOS: a keyboard poll that
+        found nothing). Counted at the next instruction boundary, like INT 28h."""
+        self.sig.poll = 1
+        self.sig.attn = 1
+
+    @property
+    def polls(self):
+        """Idle polls so far: INT 28h, INT 2Fh AX=1680h and note_poll()."""
+        return self.poll_count
+
+    @property
+    def last_poll(self):
+        """The instruction count at the last idle poll."""
+        return self.poll_last
+
+    @property
+    def poll_streak_length(self):
+        """Consecutive idle polls that came at most ``poll_gap_limit`` instructions apart."""
+        return self.poll_streak
+
+    @property
+    def poll_gap_limit(self):
+        return self.poll_gap_limit
+
+    @poll_gap_limit.setter
+    def poll_gap_limit(self, value):
+        self.poll_gap_limit = value
+
+    @property
+    def break_on_poll(self):
+        """When set, run() returns at the boundary after each idle poll."""
+        return bool(self.break_on_poll)
+
+    @break_on_poll.setter
+    def break_on_poll(self, value):
+        self.break_on_poll = 1 if value else 0
+
+    def take_poll_break(self):
+        """Whether the last run() ended at an idle poll (break_on_poll); clears it."""
+        cdef uint8_t b = self.poll_break
+        self.poll_break = 0
+        return bool(b)
+
+    def same_place(self, int window=64):
+        """Whether every register but IP equals its value at the previous call and IP is
+        within ``window`` bytes of it: a loop that changes nothing may be spinning on memory
+        only an interrupt can change (engine/idle.py then checks it properly). Remembers the
+        registers for the next call. Costs a few dozen C comparisons."""
+        cdef bint same = place_equal(&self.s, &self.place, window)
+        place_save(&self.s, &self.place)
+        return same
+
+    def snapshot_memory(self):
+        """Copy all of memory aside for memory_unchanged() (one memcpy)."""
+        if self._snap is None:
+            self._snap = bytearray(MEM_SIZE)
+        memcpy(<uint8_t*>(<char*>self._snap), self.s.m, MEM_SIZE)
+
+    def memory_unchanged(self):
+        """Whether memory is byte for byte what snapshot_memory() copied (one memcmp)."""
+        if self._snap is None:
+            return False
+        return memcmp(<uint8_t*>(<char*>self._snap), self.s.m, MEM_SIZE) == 0
 
     def nmi(self):
         self.sig.nmi_pending = 1
@@ -213,6 +285,10 @@ cdef class CPU:
                 if sig.stop_req:
                     sig.stop_req = 0
                     break
+                if sig.poll:
+                    sig.poll = 0
+                    if self.count_poll(c, self.icount + <uint64_t>(n - left)):
+                        break
                 if c.shadow:
                     # MOV SS / POP SS / STI: no interrupt between it and the next instruction.
                     c.shadow = 0
@@ -247,6 +323,30 @@ cdef class CPU:
         self.icount += n - c.left
         return n - c.left
 
+    cdef bint count_poll(self, State* c, uint64_t at) noexcept nogil:
+        """Record an idle poll at instruction count ``at``; whether run() should return. The
+        streak grows only while polls come close together, each from the place and with the
+        registers of one of the last POLL_PLACES polls: a loop of up to that many polls (DOS
+        alternates INT 16h and INT 28h) that asks and does little else."""
+        cdef int i
+        cdef bint seen = False
+        for i in range(POLL_PLACES):
+            if place_equal(c, &self.poll_places[i], 0):
+                seen = True
+                break
+        if seen and at - self.poll_last <= self.poll_gap_limit:
+            self.poll_streak += 1
+        else:
+            self.poll_streak = 0
+        self.poll_ring = (self.poll_ring + 1) % POLL_PLACES
+        place_save(c, &self.poll_places[self.poll_ring])
+        self.poll_last = at
+        self.poll_count += 1
+        if self.break_on_poll:
+            self.poll_break = 1
+            return True
+        return False
+
     cdef uint8_t acknowledge(self) noexcept nogil:
         cdef int vector = 8
         with gil:
@@ -262,6 +362,28 @@ cdef class CPU:
         self.pending_error = exc
         self.sig.stop_req = 1
         self.sig.attn = 1
+
+
+cdef bint place_equal(State* c, Place* p, int window) noexcept nogil:
+    """Whether c's registers are those saved in p, IP within ``window`` bytes of p's."""
+    cdef int i
+    for i in range(8):
+        if c.regs[i] != p.regs[i]:
+            return False
+    for i in range(4):
+        if c.sregs[i] != p.sregs[i]:
+            return False
+    return pack_flags(c) == p.flags and abs(<int>c.ip - <int>p.ip) <= window
+
+
+cdef void place_save(State* c, Place* p) noexcept nogil:
+    cdef int i
+    for i in range(8):
+        p.regs[i] = c.regs[i]
+    for i in range(4):
+        p.sregs[i] = c.sregs[i]
+    p.flags = pack_flags(c)
+    p.ip = c.ip
 
 
 cdef uint16_t port_in_python(State* home, uint16_t port, int width) noexcept nogil:

@@ -508,7 +508,12 @@ cdef inline void execute(State* c) noexcept nogil:
         elif op == 0xCC:
             interrupt(c, 3)
         elif op == 0xCD:
-            interrupt(c, fetch8(c))
+            v = fetch8(c)
+            if v == 0x28 or (v == 0x2F and c.regs[R_AX] == 0x1680):
+                # DOS idle / release time slice: a hint engine/idle.py weighs (no effect here)
+                c.sig.poll = 1
+                c.sig.attn = 1
+            interrupt(c, <uint8_t>v)
         elif op == 0xCE:
             if lazy_of(c):
                 interrupt(c, 4)
