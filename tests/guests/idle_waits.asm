@@ -16,18 +16,14 @@ BITS 16
 CPU 8086
 ORG 0x7C00
 
+%include "guest.inc"
+
 MODE    equ 0x500
 COUNT   equ 0x502
 CHUNK   equ 2000                       ; work iterations per chunk (about 6,000 instructions)
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7C00
-    sti
+    BOOT_SETUP
     mov word [MODE], 0
     mov word [COUNT], 0
     mov word [COUNT + 2], 0
