@@ -287,7 +287,7 @@ cdef class CPU:
                     break
                 if sig.poll:
                     sig.poll = 0
-                    if self.count_poll(c, self.icount + <uint64_t>(n - left)):
+                    if self.count_poll(c, self.icount + <uint64_t>(n - c.left)):
                         break
                 if c.shadow:
                     # MOV SS / POP SS / STI: no interrupt between it and the next instruction.

@@ -223,6 +223,7 @@ class VMHost:
                 "pid": os.getpid(), "temporary": self.temporary, "instructions": instr,
                 "mips": round(mips, 3), "disk_reads": stats.get("disk_reads", 0),
                 "disk_writes": stats.get("disk_writes", 0),
+                "idle": stats.get("idle", {}),
                 "serial": serial_status() if serial_status else [],
                 "media": self.media_status(),
                 "screen": {"cols": screen.cols, "rows": screen.rows, "mda": screen.mda}}

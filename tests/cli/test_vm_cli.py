@@ -335,3 +335,21 @@ def test_serial_reconnect_on_request(home):
     refused = xtbox("vm", "serial-reconnect", "ser", "com2", check=False)
     assert refused.returncode != 0 and "com2" in refused.stderr and "nothing" in refused.stderr
     xtbox("vm", "stop", "ser")
+
+
+def test_status_shows_the_idle_share_of_a_polling_guest(home, tmp_path):
+    image = tmp_path / "idle_waits.img"
+    shutil.copy(ROOT / "tests" / "guests" / "idle_waits.img", image)
+    xtbox("vm", "create", "waits", "--fda", str(image), "--boot", "a")
+    xtbox("vm", "start", "waits", "--headless")
+    xtbox("vm", "expect", "waits", "mode 1-9?")
+    xtbox("vm", "type", "waits", "1")                  # the INT 16h AH=01h poll loop
+    deadline = time.monotonic() + 60
+    while status("waits")["live"]["idle"]["sleeps"]["poll"] < 10:
+        assert time.monotonic() < deadline, status("waits")
+        time.sleep(0.2)
+    live = status("waits")["live"]["idle"]
+    assert 0 < live["share"] <= 1 and live["polls"] > 0
+    text = xtbox("vm", "status", "waits").stdout
+    assert "idle " in text and "of the last second" in text and "poll " in text
+    xtbox("vm", "stop", "waits")

@@ -282,6 +282,11 @@ def _status(args: argparse.Namespace) -> int:
     if live:
         print(f"  pid {live['pid']}  {live['mips']:.2f} MIPS  instructions {live['instructions']:,}"
               f"  disk reads {live['disk_reads']}  writes {live['disk_writes']}")
+        idle = live.get("idle")
+        if idle:
+            waits = ", ".join(f"{kind} {n:,}" for kind, n in idle["sleeps"].items() if n)
+            print(f"  idle {idle['share']:.0%} of the last second"
+                  + (f" (sleeps: {waits})" if waits else ""))
         for medium in live.get("media", []):
             print(f"  {medium['drive'].upper()}: " + (
                 f"{medium['image']} ({medium['format']}"

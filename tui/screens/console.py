@@ -155,7 +155,9 @@ class ConsoleScreen(Screen):
         self.media = {m["drive"]: m.get("image") for m in st.get("media", [])}
         serial = "  ".join(f"{p.get('port', '').upper()} "
                            f"{'on' if p.get('connected') else 'off'}" for p in st.get("serial", []))
-        text = (f" {self.vm}: {st['state']}  {st['mips']:.2f} MIPS  disk r/w "
+        idle = st.get("idle", {}).get("share")
+        idle_text = f"idle {idle:.0%}  " if idle is not None else ""
+        text = (f" {self.vm}: {st['state']}  {st['mips']:.2f} MIPS  {idle_text}disk r/w "
                 f"{st['disk_reads']}/{st['disk_writes']}  {serial}   "
                 f"[{self.host_key.replace('right_square_bracket', ']')}: menu]")
         self.app.call_from_thread(self.query_one("#status", Static).update, text)
