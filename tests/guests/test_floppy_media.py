@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.cli.test_vm_cli import home, xtbox  # noqa: F401  (the fixture and the CLI runner)
 from tui.control import manager
 
@@ -23,7 +25,8 @@ def medium(path: Path, size: int, marker: bytes) -> Path:
     return path
 
 
-def test_media_changes_while_the_guest_runs(home, tmp_path):  # noqa: F811
+@pytest.mark.parametrize("temporary", [False, True], ids=["kept", "temporary"])
+def test_media_changes_while_the_guest_runs(home, tmp_path, temporary):  # noqa: F811
     guest = tmp_path / "guest.img"
     shutil.copy(HERE / "floppy_media.img", guest)
     disk1 = medium(tmp_path / "disk1.img", 737_280, b"MEDIA TEST DISK 1")
@@ -32,7 +35,7 @@ def test_media_changes_while_the_guest_runs(home, tmp_path):  # noqa: F811
     subprocess.run([sys.executable, "-m", "tui.cli", "disk", "convert", str(disk2), str(qcow)],
                    cwd=ROOT, check=True, capture_output=True)
     xtbox("vm", "create", "media", "--fda", str(guest))
-    xtbox("vm", "start", "media", "--headless")
+    xtbox("vm", "start", "media", "--headless", *(["--temporary"] if temporary else []))
 
     def wait_for(text: str) -> None:
         # The manager's calls are the CLI's `vm expect/type/screenshot` without a process each.
@@ -45,11 +48,16 @@ def test_media_changes_while_the_guest_runs(home, tmp_path):  # noqa: F811
                                    ("eject B:", ["b:", "--eject"])]:
             wait_for(prompt)
             xtbox("vm", "media", "media", *media_args)
+            b = manager.status("media")["media"][1]
+            assert b["image"] == (media_args[1] if media_args[1] != "--eject" else None)
+            assert b.get("temporary", False) == (temporary and media_args[1] == str(disk1))
             manager.type_text("media", "x")
         wait_for("all media checks passed")
     finally:
         manager.stop_vm("media")
-    assert disk1.read_bytes()[512:532] == b"WRITTEN BY THE GUEST"
+    # A temporary run's writes went to an overlay, gone with the run.
+    written = disk1.read_bytes()[512:532] == b"WRITTEN BY THE GUEST"
+    assert written != temporary
     assert b"WRITTEN" not in disk2.read_bytes()
     # Without --save the running VM's changes stay out of its profile.
     profile = (home / "vms" / "media" / "vm.toml").read_text()
