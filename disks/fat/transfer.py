@@ -27,6 +27,8 @@ class Report:
     dirs: int = 0
     bytes: int = 0
     renamed: list[tuple[str, str]] = field(default_factory=list)   # (host path, DOS path)
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # (host path, why)
+    made: set[tuple[int, str]] = field(default_factory=set)        # (directory, 8.3 name)
     total: int = 0
     progress: Progress | None = None
 
@@ -47,14 +49,22 @@ def copy_in(vol: Volume, src: Path, parent: dirent.Entry, name: str, *, recursiv
     """Copy host ``src`` into directory ``parent`` under ``name``."""
     shown = shown or "/" + name
     if src.is_symlink() and src.is_dir():
-        raise FatError(f"{src}: a link to a directory (not followed)")
+        report.skipped.append((str(src), "a link to a directory (not followed)"))
+        return
+    existing = vol.find(parent.cluster, name)
+    if existing is not None and (parent.cluster, existing.name) in report.made:
+        # Two host names that DOS cannot tell apart (it ignores case): keep the first.
+        report.skipped.append((str(src), f"DOS cannot tell it from {existing.shown} "
+                               "(names ignore case)"))
+        return
     if src.is_dir():
         if not recursive:
             raise FatError(f"{src}: is a directory (use -r)")
-        target = vol.find(parent.cluster, name)
+        target = existing
         if target is None:
             target, shortened = vol.mkdir(parent, name, mtime=src.stat().st_mtime)
             report.dirs += 1
+            report.made.add((parent.cluster, target.name))
             if shortened:
                 report.renamed.append((str(src), _dos(shown, target.name)))
         elif not target.is_dir:
@@ -64,13 +74,15 @@ def copy_in(vol: Volume, src: Path, parent: dirent.Entry, name: str, *, recursiv
                     shown=_dos(shown, target.name) + "/" + child.name)
         return
     if not src.is_file():
-        raise FatError(f"{src}: not a regular file (skipped)")
+        report.skipped.append((str(src), "not a regular file"))
+        return
     st = src.stat()
     attr = dirent.ARCHIVE | (0 if st.st_mode & stat.S_IWUSR else dirent.READ_ONLY)
     with open(src, "rb") as f:
         entry, shortened = vol.write_file(parent, name, f, st.st_size, mtime=st.st_mtime,
                                           attr=attr)
     report.files += 1
+    report.made.add((parent.cluster, entry.name))
     report.add(st.st_size)
     if shortened:
         report.renamed.append((str(src), _dos(shown, entry.name)))

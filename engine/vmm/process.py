@@ -48,6 +48,7 @@ class VMHost:
             if not os.path.isfile(path):
                 raise ConfigError(f"{profile.path}: drives.{drive}: {path}: no such image file")
         snapshot_intent.recover(self.folder)      # a kill's half-done snapshot, finished
+        disks.update(self._folder_disks())
         if temporary:
             disks = {d: self._temporary_overlay(d, p, d in profile.write_protected)
                      for d, p in disks.items()}
@@ -137,6 +138,23 @@ class VMHost:
             self.server.notify()
             self.machine.stop()
         return {"path": str(path), "bytes": path.stat().st_size, "ms": round(took * 1000, 1)}
+
+    def _folder_disks(self) -> dict[str, str]:
+        """Each folder:PATH drive as a disk built from the folder now (disks/fat/folder.py:
+        the folder is only read; the guest writes to an overlay in the VM's folder)."""
+        from disks import DiskError
+        from disks.fat.folder import build_folder_disk
+        out = {}
+        for drive, source in self.profile.folder_drives().items():
+            overlay = self.profile.folder_disk(drive)
+            try:
+                report = build_folder_disk(source, overlay)
+            except (DiskError, OSError) as exc:
+                raise ConfigError(f"{self.profile.path}: drives.{drive}: {exc}") from None
+            for host, why in report.skipped:
+                print(f"xtbox: folder:{source}: {host}: skipped: {why}", file=sys.stderr)
+            out[drive] = str(overlay)
+        return out
 
     def _temporary_overlay(self, drive: str, path: str, readonly: bool) -> str:
         """Every write of a temporary run lands in an overlay that vanishes at power-off (a

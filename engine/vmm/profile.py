@@ -13,7 +13,7 @@ do comments. Every error names the file, the key and the form expected.
     notes = ""
     write_protected = []     # drives whose image is opened read-only, e.g. ["fdb"]
     [drives]                 # fda fdb hda hdb -> image path (relative to this folder)
-    hda = "disk-c.qcow2"
+    hda = "disk-c.qcow2"     # or "folder:PATH": a host folder as a DOS disk (hda, hdb)
     [serial]                 # com1 com2 -> backend spec (see engine.serial)
     com1 = "none"
 """
@@ -31,6 +31,7 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
+from disks.fat.folder import PREFIX as FOLDER_PREFIX  # folder:PATH, a host folder as a disk
 from engine.errors import ConfigError
 
 PROFILE_NAME = "vm.toml"
@@ -93,15 +94,32 @@ class Profile:
         return self.folder / PROFILE_NAME
 
     def drive_path(self, drive: str) -> Path | None:
-        """Absolute path of a drive's image (profiles store paths relative to the folder)."""
+        """Absolute path of a drive's image (profiles store paths relative to the folder);
+        None for a folder drive, which has no image of its own until the VM starts."""
         value = self.drives.get(drive)
-        if not value:
+        if not value or value.startswith(FOLDER_PREFIX):
             return None
         p = Path(value).expanduser()
         return p if p.is_absolute() else self.folder / p
 
     def disk_paths(self) -> dict[str, Path]:
+        """The drives' image files (folder drives left out: see ``folder_drives``)."""
         return {d: p for d in DRIVES if (p := self.drive_path(d)) is not None}
+
+    def folder_drives(self) -> dict[str, Path]:
+        """Drives given as ``folder:PATH``: the host folder of each (disks/fat/folder.py)."""
+        out = {}
+        for d in DRIVES:
+            value = self.drives.get(d) or ""
+            if value.startswith(FOLDER_PREFIX):
+                p = Path(value[len(FOLDER_PREFIX):]).expanduser()
+                out[d] = p if p.is_absolute() else self.folder / p
+        return out
+
+    def folder_disk(self, drive: str) -> Path:
+        """Where a folder drive's disk lives while the VM runs: the overlay that takes the
+        guest's writes (its base, built from the folder at start, beside it)."""
+        return self.folder / f"folder-{drive}.qcow2"
 
     # ---- validation ------------------------------------------------------------------------
     def validate(self) -> None:
@@ -137,6 +155,12 @@ class Profile:
                 raise bad(f"drives.{drive}", value, f"a drive named one of {', '.join(DRIVES)}")
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise bad(f"drives.{drive}", value, "an image path")
+            if isinstance(value, str) and value.startswith(FOLDER_PREFIX):
+                if drive not in ("hda", "hdb"):
+                    raise bad(f"drives.{drive}", value, "an image path (folder: drives are "
+                              "hard disks, hda or hdb)")
+                if not value[len(FOLDER_PREFIX):].strip():
+                    raise bad(f"drives.{drive}", value, "folder:PATH with a folder's path")
         if not isinstance(self.write_protected, list) or any(
                 d not in DRIVES for d in self.write_protected):
             raise bad("write_protected", self.write_protected,

@@ -125,6 +125,7 @@ def _create_fat(args, size: int | None) -> int:
 
     from disks.fat import transfer
     from disks.fat.image import create_fat_image, open_volume
+    from tui.cli.disk_files import report_names
     if not args.fat:
         raise DiskError("--label and --from need --fat")
     if args.backing:
@@ -146,8 +147,7 @@ def _create_fat(args, size: int | None) -> int:
         except BaseException:
             os.unlink(args.path)
             raise
-        for host, dos in report.renamed:
-            print(f"{host}: not an 8.3 name; DOS sees it as {dos}", file=sys.stderr)
+        report_names(report)
     print(f"created {args.path} ({args.format}, {what}"
           + (f", {report.files} files from {source}" if source is not None else "") + ")")
     return 0

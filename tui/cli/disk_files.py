@@ -95,6 +95,14 @@ def _volume(image: str, args, *, write: bool):
                         "`xtbox disk ls` and copying out still work)") from None
 
 
+def report_names(report: transfer.Report) -> None:
+    """What a copy into an image changed or left out, on stderr."""
+    for host, dos in report.renamed:
+        print(f"{host}: not an 8.3 name; DOS sees it as {dos}", file=sys.stderr)
+    for host, why in report.skipped:
+        print(f"{host}: skipped: {why}", file=sys.stderr)
+
+
 def _attrs(attr: int) -> str:
     return "".join(c if attr & bit else "-" for c, bit in
                    (("d", DIRECTORY), ("r", READ_ONLY), ("h", HIDDEN), ("s", SYSTEM),
@@ -173,8 +181,7 @@ def _copy_in(sources: list[Path], image: str, inside: str, args, progress_bar) -
             parent = vol.lookup("/".join(parts[:-1]))
             transfer.copy_in(vol, sources[0], parent, parts[-1], recursive=args.recursive,
                              report=report, shown="/" + "/".join(parts))
-    for host, dos in report.renamed:
-        print(f"{host}: not an 8.3 name; DOS sees it as {dos}", file=sys.stderr)
+    report_names(report)
     print(f"copied {report.files} file(s), {report.bytes:,} bytes"
           + (f", {report.dirs} directories" if report.dirs else "") + f" into {image}")
     return 0

@@ -16,7 +16,9 @@ from engine.errors import ConfigError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="boot a PC from disk images (the demo disk by default)")
     for drive in ("fda", "fdb", "hda", "hdb"):
-        p.add_argument(f"--{drive}", metavar="IMG", help=f"image for {drive} (raw or qcow2)")
+        p.add_argument(f"--{drive}", metavar="IMG", help=f"image for {drive} (raw or qcow2)"
+                       + ("; folder:PATH makes a disk of a host folder" if drive[0] == "h"
+                          else ""))
     p.add_argument("--boot", choices=("a", "c"), help="boot drive (default: A: then C:)")
     p.add_argument("--memory", type=int, default=640, metavar="KIB")
     p.add_argument("--serial", action="append", default=[], metavar="SPEC",
@@ -43,17 +45,41 @@ def _config(args: argparse.Namespace, tmp: str):
         # The demo disk, through a throwaway overlay so the packaged image stays pristine.
         fda = os.path.join(tmp, "demo.qcow2")
         create_image(fda, backing=str(demo_disk_path()), allow_outside_backing=True)
+    hard = {"hda": args.hda, "hdb": args.hdb}
+    for name, value in hard.items():
+        hard[name] = _folder_disk(name, value, tmp)
     for name in ("fda", "fdb", "hda", "hdb"):
-        path = fda if name == "fda" else getattr(args, name)
+        path = fda if name == "fda" else hard.get(name) or getattr(args, name)
+        if path and path.startswith("folder:"):
+            raise ConfigError(f"--{name} {path}: a folder can be a hard disk (--hda, --hdb) "
+                              "only")
         if path and not os.path.isfile(path):
             raise ConfigError(f"--{name} {path}: no such image file")
         if path and not os.access(path, os.R_OK):
             raise ConfigError(f"--{name} {path}: cannot read the image")
     if args.max_seconds is not None and args.max_seconds <= 0:
         raise ConfigError(f"--max-seconds {args.max_seconds}: expected a positive number")
-    return MachineConfig(memory_kib=args.memory, fda=fda, fdb=args.fdb, hda=args.hda,
-                         hdb=args.hdb, boot=args.boot or "ac", serial=args.serial or ["none"],
-                         speed=args.speed)
+    return MachineConfig(memory_kib=args.memory, fda=fda, fdb=args.fdb, hda=hard["hda"],
+                         hdb=hard["hdb"], boot=args.boot or "ac",
+                         serial=args.serial or ["none"], speed=args.speed)
+
+
+def _folder_disk(drive: str, value: str | None, tmp: str) -> str | None:
+    """``folder:PATH``: a disk built from the folder (disks/fat/folder.py) whose overlay lives
+    in this run's temporary folder, so the guest's writes end with the run."""
+    from disks import DiskError
+    from disks.fat.folder import build_folder_disk, folder_spec
+    folder = folder_spec(value)
+    if folder is None:
+        return value
+    overlay = os.path.join(tmp, f"folder-{drive}.qcow2")
+    try:
+        report = build_folder_disk(folder, overlay)
+    except (DiskError, OSError) as exc:
+        raise ConfigError(f"--{drive} {value}: {exc}") from None
+    for host, why in report.skipped:
+        print(f"xtbox: {value}: {host}: skipped: {why}", file=sys.stderr)
+    return overlay
 
 
 def run(args: argparse.Namespace) -> int:

@@ -32,6 +32,9 @@ def list_disks() -> list[dict]:
             continue
         for path in profile.disk_paths().values():
             note(path, profile.name)
+        for drive in profile.folder_drives():      # a folder drive's disk, once built
+            if profile.folder_disk(drive).exists():
+                note(profile.folder_disk(drive), profile.name)
     for base in sorted(home.bases_dir().iterdir()):
         if base.is_file() and not base.name.endswith(".tmp"):
             note(base, None)
@@ -68,7 +71,9 @@ def running_users(path: str | os.PathLike) -> list[str]:
             profile = Profile.load(folder)
         except ProfileError:
             continue
-        if any(p.resolve() == key for p in profile.disk_paths().values()):
+        held = [*profile.disk_paths().values(),
+                *(profile.folder_disk(d) for d in profile.folder_drives())]
+        if any(p.resolve() == key for p in held):
             names.append(profile.name)
     return names
 

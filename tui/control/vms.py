@@ -100,6 +100,7 @@ def _info(profile: Profile) -> VMInfo:
     folder = profile.folder
     runstate.clean_stale(folder)
     disks = {d: str(p) for d, p in profile.disk_paths().items()}
+    disks.update({d: f"folder:{p}" for d, p in profile.folder_drives().items()})
     info = VMInfo(name=profile.name, folder=folder, state="poweroff", profile=profile,
                   disks=disks)
     pid = runstate.running_pid(folder)
@@ -141,6 +142,15 @@ def _offline_snapshots(profile: Profile) -> list:
 
 # ---- create / modify -------------------------------------------------------------------------
 def check_image(drive: str, path: str) -> str:
+    """An image path made absolute, or ``folder:PATH`` (a host folder as a hard disk)."""
+    from disks.fat.folder import PREFIX, folder_spec
+    folder = folder_spec(path)
+    if folder is not None:
+        if drive not in ("hda", "hdb"):
+            raise VMError(f"--{drive} {path}: a folder can be a hard disk (hda, hdb) only")
+        if not folder.is_dir():
+            raise VMError(f"--{drive} {path}: no such folder")
+        return PREFIX + str(folder.resolve())
     p = Path(path).expanduser()
     if not p.is_file():
         raise VMError(f"--{drive} {path}: no such image file")
@@ -313,6 +323,8 @@ def clone_vm(name: str, new_name: str, *, linked: bool = False) -> Profile:
                 dst = target / f"disk-{letter}.{'qcow2' if fmt == 'qcow2' else 'img'}"
                 convert(str(path), str(dst), fmt=fmt, allow_outside_backing=True)
             clone.drives[drive] = dst.name
+        for drive, folder in source.folder_drives().items():   # rebuilt at each start
+            clone.drives[drive] = f"folder:{folder}"
         clone.save()
         source.save()
     except DiskError as exc:

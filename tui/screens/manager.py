@@ -117,6 +117,8 @@ class ManagerScreen(Screen):
             for d, path in p.disk_paths().items():
                 letter = {"fda": "A:", "fdb": "B:", "hda": "C:", "hdb": "D:"}[d]
                 lines.append(f"{letter} {path.name}")
+            for d, folder in p.folder_drives().items():
+                lines.append(f"{'C:' if d == 'hda' else 'D:'} folder {folder}")
             for port, spec in zip(("COM1", "COM2"), p.serial, strict=True):
                 lines.append(f"{port}: {spec}")
             lines.append(f"Snapshots: {v.snapshots}")
