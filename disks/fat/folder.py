@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from disks.errors import DiskError
@@ -108,3 +109,16 @@ def build_folder_disk(folder: Path, overlay: Path) -> Report:
     os.replace(tmp, base)
     create_image(overlay, backing=base.name)
     return report
+
+
+def attach_folder(folder: Path, overlay: Path, where: str,
+                  warn: Callable[[str], None]) -> str:
+    """Build a folder drive for a VM about to start: the overlay's path, or a DiskError that
+    names the drive (``where``); ``warn`` hears of each host entry left out."""
+    try:
+        report = build_folder_disk(folder, overlay)
+    except (DiskError, OSError) as exc:
+        raise DiskError(f"{where}: {exc}") from None
+    for host, why in report.skipped:
+        warn(f"xtbox: {where}: {host}: skipped: {why}")
+    return str(overlay)

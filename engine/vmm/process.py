@@ -143,18 +143,14 @@ class VMHost:
         """Each folder:PATH drive as a disk built from the folder now (disks/fat/folder.py:
         the folder is only read; the guest writes to an overlay in the VM's folder)."""
         from disks import DiskError
-        from disks.fat.folder import build_folder_disk
-        out = {}
-        for drive, source in self.profile.folder_drives().items():
-            overlay = self.profile.folder_disk(drive)
-            try:
-                report = build_folder_disk(source, overlay)
-            except (DiskError, OSError) as exc:
-                raise ConfigError(f"{self.profile.path}: drives.{drive}: {exc}") from None
-            for host, why in report.skipped:
-                print(f"xtbox: folder:{source}: {host}: skipped: {why}", file=sys.stderr)
-            out[drive] = str(overlay)
-        return out
+        from disks.fat.folder import attach_folder
+        try:
+            return {drive: attach_folder(source, self.profile.folder_disk(drive),
+                                         f"{self.profile.path}: drives.{drive}",
+                                         lambda line: print(line, file=sys.stderr))
+                    for drive, source in self.profile.folder_drives().items()}
+        except DiskError as exc:
+            raise ConfigError(str(exc)) from None
 
     def _temporary_overlay(self, drive: str, path: str, readonly: bool) -> str:
         """Every write of a temporary run lands in an overlay that vanishes at power-off (a

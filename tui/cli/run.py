@@ -9,6 +9,7 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 from engine.errors import ConfigError
 
@@ -67,19 +68,12 @@ def _config(args: argparse.Namespace, tmp: str):
 def _folder_disk(drive: str, value: str | None, tmp: str) -> str | None:
     """``folder:PATH``: a disk built from the folder (disks/fat/folder.py) whose overlay lives
     in this run's temporary folder, so the guest's writes end with the run."""
-    from disks import DiskError
-    from disks.fat.folder import build_folder_disk, folder_spec
+    from disks.fat.folder import attach_folder, folder_spec
     folder = folder_spec(value)
     if folder is None:
         return value
-    overlay = os.path.join(tmp, f"folder-{drive}.qcow2")
-    try:
-        report = build_folder_disk(folder, overlay)
-    except (DiskError, OSError) as exc:
-        raise ConfigError(f"--{drive} {value}: {exc}") from None
-    for host, why in report.skipped:
-        print(f"xtbox: {value}: {host}: skipped: {why}", file=sys.stderr)
-    return overlay
+    return attach_folder(folder, Path(tmp) / f"folder-{drive}.qcow2", f"--{drive} {value}",
+                         lambda line: print(line, file=sys.stderr))
 
 
 def run(args: argparse.Namespace) -> int:
