@@ -79,7 +79,7 @@ def build_folder_disk(folder: Path, overlay: Path) -> Report:
     folder = Path(folder)
     overlay = Path(overlay)
     if not folder.is_dir():
-        raise DiskError(f"folder:{folder}: no such folder")
+        raise DiskError(f"{folder}: no such folder")
     base = overlay.with_name(overlay.stem + "-base.img")
     if overlay.exists():
         if _guest_wrote(overlay):
