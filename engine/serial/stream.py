@@ -13,7 +13,10 @@ I/O thread does the blocking work between two bounded buffers:
   overflows silently) is read on regardless (``drop_when_full``): what does not fit is
   dropped here, where it is counted (``dropped``) and reported, and the port's RTS is
   lowered meanwhile (``_throttle``), which holds back a peer that uses RTS/CTS.
-While disconnected the guest's output is discarded (no cable), counted in ``discarded``.
+While no peer is connected (a TCP server before its first client or between clients, a
+device not plugged in yet) the guest's output is kept for the next peer in a bounded buffer
+(HOLD_BUFFER, 64 KiB), delivered to it first; when that is full the oldest bytes go and are
+counted in ``discarded`` (shown by `xtbox vm status`). The guest is never held back meanwhile.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from engine.chips.serial_backend import SerialBackend
 
 IN_BUFFER = 64 * 1024
 OUT_BUFFER = 16 * 1024
+HOLD_BUFFER = 64 * 1024     # the guest's output kept while no peer is connected
 RETRY = 1.0
 
 
@@ -61,7 +65,8 @@ class StreamBackend(SerialBackend):
     def write(self, data: bytes) -> int:
         with self._lock:
             if not self.connected:
-                self.discarded += len(data)
+                self._out += data
+                self._trim()
                 return len(data)
             room = OUT_BUFFER - len(self._out)
             taken = data[:max(room, 0)]
@@ -69,6 +74,13 @@ class StreamBackend(SerialBackend):
         if taken:
             self._wake.set()
         return len(taken)
+
+    def _trim(self) -> None:
+        """Keep at most HOLD_BUFFER bytes for the next peer: the newest (lock held)."""
+        excess = len(self._out) - HOLD_BUFFER
+        if excess > 0:
+            del self._out[:excess]
+            self.discarded += excess
 
     def read(self) -> bytes:
         with self._lock:
@@ -103,6 +115,7 @@ class StreamBackend(SerialBackend):
 
     def status(self) -> dict:
         return {"connected": self.connected, "detail": self.detail,
+                "held": 0 if self.connected else len(self._out),
                 "discarded": self.discarded, "dropped": self.dropped}
 
     # ---- the I/O thread --------------------------------------------------------------------
@@ -169,7 +182,7 @@ class StreamBackend(SerialBackend):
             self.on_state(False, self.detail)
         self._disconnect()
         with self._lock:
-            self._out.clear()
+            self._trim()                  # what the peer did not take waits for the next one
         time.sleep(0.01)
 
     # ---- to implement ----------------------------------------------------------------------

@@ -296,6 +296,10 @@ def _status(args: argparse.Namespace) -> int:
             print(f"  {port.get('port')}: {port.get('spec')} "
                   f"{'connected' if port.get('connected') else 'disconnected'}"
                   + (f" {port['detail']}" if port.get("detail") else "")
+                  + (f"; {port['held']:,} guest bytes held for the next client"
+                     if port.get("held") else "")
+                  + (f"; {port['discarded']:,} guest bytes dropped while no client was "
+                     "connected" if port.get("discarded") else "")
                   + (f"; {port['dropped']:,} host bytes dropped" if port.get("dropped") else ""))
     return 0
 
