@@ -30,7 +30,7 @@ from pathlib import Path
 from engine.chips.cga import CGA
 from engine.vmm import protocol
 from engine.vmm.screen_feed import ScreenFeed
-from tests.benchmarks.support import cpu_seconds, private_home
+from tests.benchmarks.support import cpu_seconds, end_process, private_home
 
 ANIMATE = Path(__file__).parent / "workload" / "animate.img"
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,11 +129,7 @@ def tui_cpu(name: str, seconds: float, **create) -> float:
         drain(t0 + seconds)
         return (cpu_seconds(proc.pid) - c0) / (time.monotonic() - t0)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        end_process(proc)
         os.close(master)
         manager.stop_vm(name)
 

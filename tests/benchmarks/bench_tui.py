@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.benchmarks.support import cpu_seconds, private_home
+from tests.benchmarks.support import cpu_seconds, end_process, private_home
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -147,11 +147,7 @@ def idle_cpu(seconds: float) -> tuple[float, float]:
         tui = (cpu_seconds(proc.pid) - tui0) / wall
         vm = (cpu_seconds(vm_pid) - vm0) / wall
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        end_process(proc)
         os.close(master)
         manager.stop_vm("idle")
     return tui, vm

@@ -1,11 +1,12 @@
-"""What several benchmarks share: a process's CPU time, and a private data folder whose VMs
-are powered off however the benchmark ends."""
+"""What several benchmarks share: a process's CPU time and its ending, and a private data
+folder whose VMs are powered off however the benchmark ends."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,15 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (from /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def end_process(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it has not gone within 5 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @contextlib.contextmanager
