@@ -205,6 +205,7 @@ class Machine:
             uart = UART16550(COM_BASES[i], backend=open_backend(spec, f"com{i + 1}"),
                              clock=self.now, name=f"com{i + 1}")
             uart.irq = self.pic.wire(COM_IRQS[i])
+            uart.backend.on_input = self._wake.set     # a byte from the host wakes the guest
             self.uarts.append(uart)
             self._register(uart.name, uart, timed=True)
 

@@ -24,6 +24,9 @@ class SerialBackend:
     """Base class with do-nothing defaults: an unplugged cable."""
 
     connected = False
+    on_input = None
+    """Called (from any thread) when bytes from the host become readable: the machine wakes a
+    sleeping guest with it, so a serial byte is not left waiting for the next timer tick."""
 
     def write(self, data: bytes) -> int:
         return len(data)  # bits leave the connector and go nowhere

@@ -167,6 +167,8 @@ class StreamBackend(SerialBackend):
                     with self._lock:
                         kept = data[:max(room, 0)]
                         self._in += kept
+                    if kept and self.on_input is not None:
+                        self.on_input()
                     if len(kept) < len(data):
                         self.dropped += len(data) - len(kept)
                         if self.on_drop is not None:

@@ -186,3 +186,38 @@ def test_file_backend_keeps_every_byte_and_a_late_device_connects(tmp_path):
         late.close()
         os.close(master)
         os.close(slave)
+
+
+def test_host_bytes_call_on_input_so_a_sleeping_guest_wakes():
+    import threading
+
+    from engine.serial.stream import StreamBackend
+
+    class OneShot(StreamBackend):
+        sent = False
+
+        def _connect(self):
+            return True
+
+        def _recv(self, n):
+            if self.sent:
+                time.sleep(0.02)
+                return b""
+            self.sent = True
+            return b"hi"
+
+        def _send(self, data):
+            return len(data)
+
+        def _disconnect(self):
+            pass
+
+    woken = threading.Event()
+    backend = OneShot()
+    backend.on_input = woken.set
+    backend.start()
+    try:
+        assert woken.wait(10)
+        assert backend.read() == b"hi"
+    finally:
+        backend.close()
