@@ -20,8 +20,11 @@ class XtboxApp(App):
     COMMANDS = App.COMMANDS | {XtboxCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
 
-    def __init__(self, *, console: str | None = None) -> None:
+    def __init__(self, *, console: str | None = None, console_only: bool = False) -> None:
+        """``console_only``: just that VM's console, and the app ends with it (`xtbox run
+        --display tui`)."""
         super().__init__()
+        self.console_only = console_only
         from tui import kitty
         kitty.install()          # a stray key-release report must never upset the parser
         self.settings = Settings.load()
@@ -33,6 +36,9 @@ class XtboxApp(App):
             self.theme = self.settings.theme
         for warning in self.settings.warnings:
             self.notify(warning, severity="warning")
+        if self.console_only and self.initial_console:
+            self.open_console(self.initial_console)
+            return
         self.push_screen(ManagerScreen())
         if self.initial_console:
             self.open_console(self.initial_console)

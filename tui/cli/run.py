@@ -79,6 +79,8 @@ def _folder_disk(drive: str, value: str | None, tmp: str) -> str | None:
 def run(args: argparse.Namespace) -> int:
     from disks import DiskError
     from engine.machine import Machine
+    if args.display == "tui":
+        return _run_console(args)
     with tempfile.TemporaryDirectory(prefix="xtbox-run-") as tmp:
         try:
             machine = Machine(_config(args, tmp))
@@ -112,17 +114,8 @@ def _run(machine, args: argparse.Namespace) -> int:
         timer = threading.Timer(args.type_after, machine.type_text, (text,))
         timer.daemon = True
         timer.start()
-    viewer = None
-    if args.display == "tui":
-        from tui.terminal_view import TerminalView
-        viewer = TerminalView(machine)
-        viewer.start()
     started = time.monotonic()
-    try:
-        status = machine.run(max_seconds=args.max_seconds)
-    finally:
-        if viewer:
-            viewer.stop()
+    status = machine.run(max_seconds=args.max_seconds)
     elapsed = time.monotonic() - started
     failures = machine.bios.failures
     if failures:
@@ -136,3 +129,61 @@ def _run(machine, args: argparse.Namespace) -> int:
         print(f"instructions: {n:,}  guest MIPS: {n / max(elapsed, 1e-9) / 1e6:.2f}  "
               f"wall: {elapsed:.2f} s", file=sys.stderr)
     return status
+
+
+def _run_console(args: argparse.Namespace) -> int:
+    """`--display tui`: the manager's own console (the same widget, keys, colours, cursor,
+    host-key menu and status line) on a VM of its own in a throwaway data folder, so Ctrl+C
+    goes to the guest and the host-key menu's Power off ends the run. The VM's process is
+    stopped (disks flushed) when the console closes; --type, --max-seconds and --screen-dump
+    work as without a display."""
+    from tui.control import manager
+    with tempfile.TemporaryDirectory(prefix="xtbox-run-") as home:
+        os.environ["XTBOX_HOME"] = home
+        name = "run"
+        drives = {d: os.path.abspath(path) if (path := getattr(args, d)) else None
+                  for d in ("fda", "fdb", "hda", "hdb")}
+        try:
+            if args.max_seconds is not None and args.max_seconds <= 0:
+                raise ConfigError(f"--max-seconds {args.max_seconds}: expected a positive "
+                                  "number")
+            manager.create_vm(name, memory_kib=args.memory, boot=args.boot,
+                              serial=args.serial or None, speed=args.speed,
+                              demo=not any(drives.values()), **drives)
+            manager.start_vm(name)
+        except (ConfigError, manager.VMError) as exc:
+            print(f"xtbox: error: {exc}", file=sys.stderr)
+            return 2
+        timers = []
+        if args.type_text is not None:
+            text = args.type_text.replace("\\n", "\n")
+            timers.append(threading.Timer(args.type_after, manager.type_text, (name, text)))
+        if args.max_seconds is not None:
+            timers.append(threading.Timer(args.max_seconds, _power_off, (name, args)))
+        for timer in timers:
+            timer.daemon = True
+            timer.start()
+        try:
+            from tui.app import XtboxApp
+            app = XtboxApp(console=name, console_only=True)
+            for sig in (signal.SIGTERM, signal.SIGHUP):        # the terminal closing, kill
+                signal.signal(sig, lambda *_: app.exit())
+            app.run()
+        finally:
+            for timer in timers:
+                timer.cancel()
+            _power_off(name, args)
+    return 0
+
+
+def _power_off(name: str, args: argparse.Namespace) -> None:
+    """Dump the screen if asked, then stop the VM; nothing to do once it has gone."""
+    from tui.control import manager
+    try:
+        if args.screen_dump:
+            lines = manager.screen(name)["text"]
+            with open(args.screen_dump, "w", encoding="utf-8") as f:
+                f.write("\n".join(line.rstrip() for line in lines) + "\n")
+        manager.stop_vm(name)
+    except (ConfigError, manager.VMError, OSError):
+        pass

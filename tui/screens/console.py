@@ -142,6 +142,9 @@ class ConsoleScreen(Screen):
 
     @on(VMGone)
     def vm_gone(self, message: VMGone) -> None:
+        if getattr(self.app, "console_only", False):      # `xtbox run --display tui`: done
+            self.app.exit()
+            return
         self.notify(message.reason, title=self.vm)
         if self.app.screen is self:
             self.app.pop_screen()
@@ -255,6 +258,8 @@ class ConsoleScreen(Screen):
                    "prtsc": keys.PRINT_SCREEN, "sysrq": keys.SYSRQ}
         if choice == "leave":
             self.app.pop_screen()
+        elif choice == "poweroff":
+            self.send("stop")
         elif choice in special:
             self.send("keys", scancodes=special[choice])
         elif choice == "sendkeys":

@@ -18,6 +18,7 @@ from tui.control import manager
 
 CHOICES = [
     ("leave", "Back to the manager (the VM keeps running)"),
+    ("poweroff", "Power off (disks flushed)"),
     ("cad", "Send Ctrl+Alt+Del"),
     ("break", "Send Ctrl+Break"),
     ("pausekey", "Send Pause"),
@@ -57,8 +58,9 @@ class ConsoleMenu(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"Console of {self.vm}", classes="question")
-            yield OptionList(*(Option(self.label(key, text), id=key) for key, text in CHOICES),
-                             id="menu")
+            only = getattr(self.app, "console_only", False)     # no manager to go back to
+            yield OptionList(*(Option(self.label(key, text), id=key) for key, text in CHOICES
+                               if not (only and key == "leave")), id="menu")
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
