@@ -100,3 +100,10 @@ def test_bpb_errors_name_the_field():
     sector[0x0D] = 3                                # sectors per cluster
     with pytest.raises(ImageFormatError, match="sectors per cluster is 3, expected a power"):
         parse_bpb(bytes(sector), "x.img")
+
+
+def test_floppy_formats_agree_with_the_drives_the_bios_knows():
+    """disks/fat keeps each format's BPB, engine/drives.py its BIOS parameters: one geometry."""
+    from engine.drives import FLOPPY_FORMATS as BIOS_FORMATS
+    ours = {f.name: (f.cylinders, f.heads, f.sectors) for f in FLOPPY_FORMATS.values()}
+    assert ours == {f.name: (f.cylinders, f.heads, f.sectors) for f in BIOS_FORMATS}
