@@ -37,13 +37,17 @@ from engine.chips.i8259 import PIC8259
 from engine.chips.keyboard import XTKeyboard
 from engine.chips.mda import MDA
 from engine.chips.ns16550 import UART16550
+from engine.chips.parallel import ParallelPort
 from engine.chips.scancodes import text_to_scancodes
+from engine.chips.serial_mouse import SerialMouse
+from engine.chips.speaker import PCSpeaker
 from engine.clock import VirtualClock
 from engine.cpu import CPU
 from engine.drives import Drive, FloppyDrive
 from engine.errors import ConfigError
 from engine.idle import HALT, IdleMonitor, Wait
-from engine.serial import open_backend
+from engine.serial import open_backend, open_printer_backend, parse_printer_spec
+from engine.sound import open_sink, parse_speaker_spec
 from engine.video import GraphicsScreen, TextScreen
 
 PIT_HZ = 1_193_182
@@ -55,6 +59,9 @@ XT_IPS = 330_000
 COM_BASES = (0x3F8, 0x2F8)
 COM_IRQS = (4, 3)
 FLOPPY_LETTERS = ("a", "b")    # two diskette drives, as most PCs had; empty until given media
+LPT_BASES = (0x378, 0x278)
+LPT_IRQS = (7, 5)
+MOUSE_PORTS = ("none", "com1", "com2")
 
 
 @dataclass
@@ -71,6 +78,9 @@ class MachineConfig:
     deterministic: bool = False
     allow_outside_backing: bool = True
     write_protected: tuple[str, ...] = ()     # fda fdb hda hdb: opened read-only
+    mouse: str = "none"          # none | com1 | com2: a serial mouse instead of that backend
+    speaker: str = "none"        # none | bell | wav:PATH | host (engine/sound)
+    lpt: list[str] = field(default_factory=lambda: ["none", "none"])
 
     def validate(self) -> None:
         if not 64 <= self.memory_kib <= 640 or self.memory_kib % 16:
@@ -88,6 +98,23 @@ class MachineConfig:
             if drive not in ("fda", "fdb", "hda", "hdb"):
                 raise ConfigError(f"write-protected drive {drive!r}: expected fda, fdb, hda "
                                   "or hdb")
+        check_peripherals(self.mouse, self.speaker, self.lpt, self.serial)
+
+
+def check_peripherals(mouse: str, speaker: str, lpt: list[str], serial: list[str]) -> None:
+    """The mouse, speaker and printer settings, each refused with one error naming it."""
+    if mouse not in MOUSE_PORTS:
+        raise ConfigError(f"mouse {mouse!r}: expected none, com1 or com2")
+    if mouse != "none":
+        spec = (list(serial) + ["none", "none"])[int(mouse[3]) - 1]
+        if spec.strip().lower() not in ("", "none"):
+            raise ConfigError(f"mouse on {mouse}: that port already has serial backend "
+                              f"{spec!r}; set it to none or put the mouse on the other port")
+    parse_speaker_spec(speaker)
+    if len(lpt) > 2:
+        raise ConfigError(f"{len(lpt)} printer ports: xtbox has LPT1 and LPT2")
+    for spec in lpt:
+        parse_printer_spec(spec)
 
 
 class Machine:
@@ -124,6 +151,9 @@ class Machine:
             self._setup_keyboard()
             self._setup_video()
             self._setup_serial()
+            self._setup_mouse()
+            self._setup_speaker()
+            self._setup_printers()
             self._setup_debug()
             self._setup_idle()
             self.bios = Bios(self)
@@ -209,6 +239,39 @@ class Machine:
             self.uarts.append(uart)
             self._register(uart.name, uart, timed=True)
 
+    def _setup_mouse(self) -> None:
+        """A serial mouse replaces the host backend of its COM port (the UART stays)."""
+        self.mouse: SerialMouse | None = None
+        if self.config.mouse == "none":
+            return
+        uart = self.uarts[int(self.config.mouse[3]) - 1]
+        uart.backend.close()
+        self.mouse = SerialMouse(clock=self.now)
+        uart.backend = self.mouse
+        self._register("mouse", self.mouse, ports=False, timed=True)
+
+    def _setup_speaker(self) -> None:
+        self.on_bell: Callable[[], None] | None = None
+        sink = open_sink(self.config.speaker, on_bell=self._bell, log=self.log)
+        self.speaker = PCSpeaker(self.pit, clock=self.now, sink=sink)
+        self.pit.before_ch2_change = self.speaker.changing
+        self.ppi.speaker = self.speaker
+        self._register("speaker", self.speaker, ports=False, timed=True)
+
+    def _setup_printers(self) -> None:
+        self.printers: list[ParallelPort] = []
+        specs = list(self.config.lpt) + ["none"] * (2 - len(self.config.lpt))
+        for i, spec in enumerate(specs):
+            lpt = ParallelPort(LPT_BASES[i], backend=open_printer_backend(spec, f"lpt{i + 1}"),
+                               clock=self.now, name=f"lpt{i + 1}")
+            lpt.irq = self.pic.wire(LPT_IRQS[i])
+            self.printers.append(lpt)
+            self._register(lpt.name, lpt, timed=True)
+
+    def _bell(self) -> None:
+        if self.on_bell is not None:
+            self.on_bell()
+
     def _setup_debug(self) -> None:
         self.debug = DebugPorts(on_exit=self._on_debug_exit, sink=lambda b: self.debug_out(b))
         self._register("debug", self.debug)
@@ -264,6 +327,12 @@ class Machine:
 
     def serial_port_count(self) -> int:
         return len(self.uarts)
+
+    def printer_ports(self) -> list[int]:
+        return [lpt.base for lpt in self.printers]
+
+    def printer_at(self, port: int) -> ParallelPort | None:
+        return next((lpt for lpt in self.printers if lpt.base == port), None)
 
     def log(self, message: str) -> None:
         self.log_lines.append(message)
@@ -443,6 +512,14 @@ class Machine:
     def type_text(self, text: str) -> None:
         self.send_scancodes(text_to_scancodes(text))
 
+    def mouse_event(self, dx: int, dy: int, buttons: int | None = None) -> None:
+        """Move the serial mouse (counts; +x right, +y down) and set its buttons (bits: 1
+        left, 2 right, 4 middle; None leaves them)."""
+        if self.mouse is None:
+            raise ConfigError("this VM has no mouse (set mouse = \"com1\" or \"com2\")")
+        self.mouse.move(dx, dy, buttons)
+        self._wake.set()
+
     # ---- observing -------------------------------------------------------------------------
     def text_screen(self) -> TextScreen:
         return self.video.text_screen(self.cpu.mem)
@@ -472,6 +549,24 @@ class Machine:
             out.append({"port": f"com{i + 1}", "spec": spec, **status})
         return out
 
+    def peripheral_status(self) -> dict:
+        """Mouse, speaker and printer ports, for `xtbox vm status` and the console."""
+        c = self.config
+        mouse = {"port": c.mouse}
+        if self.mouse is not None:
+            mouse.update(self.mouse.status())
+        sink = self.speaker.sink
+        speaker = {"spec": c.speaker, "sounding": self.speaker.sounding,
+                   "available": bool(getattr(sink, "available", sink is not None))}
+        printers = []
+        for i, lpt in enumerate(self.printers):
+            spec = (list(c.lpt) + ["none", "none"])[i]
+            backend = lpt.backend
+            status = backend.status() if hasattr(backend, "status") else {
+                "connected": bool(getattr(backend, "connected", False)), "detail": ""}
+            printers.append({"port": lpt.name, "spec": spec, "printed": lpt.printed, **status})
+        return {"mouse": mouse, "speaker": speaker, "printers": printers}
+
     def serial_reconnect(self, port: str) -> None:
         """Reconnect a COM port's host end (``com1``/``com2``); a port whose backend cannot
         reconnect (none, stdio, loopback) is a ConfigError naming it."""
@@ -494,6 +589,12 @@ class Machine:
     def close(self) -> None:
         for uart in getattr(self, "uarts", ()):
             uart.backend.close()
+        speaker = getattr(self, "speaker", None)
+        if speaker is not None:
+            speaker.close()
+            self.speaker.sink = None
+        for lpt in getattr(self, "printers", ()):
+            lpt.backend.close()
         for drive in self._all_drives():
             drive.close()
         self.hard_disks.clear()

@@ -10,6 +10,7 @@ from typing import Any
 from engine.bios import layout
 from engine.bios.disk import DiskService
 from engine.bios.keyboard import Keyboard
+from engine.bios.printer import PrinterService
 from engine.bios.regs import Regs
 from engine.bios.serial import SerialService
 from engine.bios.system import System
@@ -47,12 +48,13 @@ class Bios:
         self.failures = 0                     # exceptions the safety net caught (tests: 0)
         self._reported: set[tuple[str, str, int]] = set()
         self.serial = SerialService(self)
+        self.printer = PrinterService(self)
         self.waits = Waits(self)
         s = self.system
         self.handlers = {0x09: self.keyboard.int09, 0x10: self.video.int10,
                          0x11: s.int11, 0x12: s.int12, 0x13: self.disk.int13,
                          0x14: self.serial.int14,
-                         0x15: s.int15, 0x17: s.int17, 0x18: s.no_boot, 0x19: s.boot,
+                         0x15: s.int15, 0x17: self.printer.int17, 0x18: s.no_boot, 0x19: s.boot,
                          0x1A: s.int1a, 0x2F: s.int2f}
 
     def read(self, port: int, width: int = 1) -> int:

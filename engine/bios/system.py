@@ -1,4 +1,4 @@
-"""POST and bootstrap, the timer tick, and the small services: INT 11h 12h 15h 17h 18h 19h
+"""POST and bootstrap, the timer tick, and the small services: INT 11h 12h 15h 18h 19h
 1Ah."""
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ class System:
         equipment = (0x01 if floppies else 0) | ((max(floppies, 1) - 1) << 6)
         equipment |= 0x30 if m.config.display == "mda" else 0x20
         equipment |= len(serial) << 9
+        printers = m.printer_ports() if hasattr(m, "printer_ports") else []
+        for i, port in enumerate(printers):
+            r.ww(bda.LPT_PORTS + 2 * i, port)
+        equipment |= len(printers) << 14
         r.ww(bda.EQUIPMENT, equipment)
         r.ww(bda.MEMORY_KB, m.config.memory_kib)
         r.ww(bda.KBD_HEAD, bda.KBD_BUFFER)
@@ -188,13 +192,6 @@ class System:
     def int15(self, r: Regs) -> None:
         r.set(ah=0x86)
         r.carry(True)
-
-    def int17(self, r: Regs) -> None:
-        # A printer service that waits (BUSY, ACK) must not poll inside this call: vector 17h
-        # is in Bios.WAITING, so it can use waits.until with 40:78h's count (engine/bios/
-        # waits.py, as engine/bios/serial.py does for INT 14h).
-        r.set(ah=0x30 if r.ah != 0x00 else 0x01)      # no printer: not selected / time-out
-        r.carry(False)
 
     def int2f(self, r: Regs) -> None:
         """The end of the multiplex chain. AX=1680h (release time slice) answers AL=0,

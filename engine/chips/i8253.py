@@ -33,6 +33,7 @@ machine's instruction-derived clock so counter-polling loops see time advance.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from engine.chips.base import PIT_HZ, Chip, Clock, Wire, _no_wire
@@ -319,6 +320,9 @@ class PIT8253(Chip):
         self.name = name
         self.PORTS = [(base, base + 3)]
         self.irq0: Wire = _no_wire
+        # Called with the time just before channel 2 is reprogrammed: the speaker renders
+        # what the old programming played (engine/chips/speaker.py).
+        self.before_ch2_change: Callable[[int], None] | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -392,6 +396,8 @@ class PIT8253(Chip):
                 self.channels[0].write_byte(value, t)
                 self.rescheduled()      # a new count may bring IRQ0's edge forward
                 return
+            if idx == 2 and self.before_ch2_change is not None:
+                self.before_ch2_change(t)
             self.channels[idx].write_byte(value, t)
             return
         sc = value >> 6
@@ -402,6 +408,8 @@ class PIT8253(Chip):
             self._drive_irq(t)
         ch = self.channels[sc]
         access = (value >> 4) & 3
+        if sc == 2 and access and self.before_ch2_change is not None:
+            self.before_ch2_change(t)
         if access == 0:
             if ch.latch < 0:
                 ch.latch = ch.visible_count(t)

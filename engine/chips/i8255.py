@@ -70,6 +70,7 @@ class XTSystemPPI(Chip):
         self.model = model
         self.io_check = False
         self.parity_error = False
+        self.speaker: Any = None  # set_data(on): bit 1, told before GATE2 (bit 0) changes
         self.reset()
 
     def reset(self) -> None:
@@ -132,6 +133,8 @@ class XTSystemPPI(Chip):
         old = self.port_b
         self.port_b = value
         changed = (old ^ value) | (0xFF if force else 0)
+        if self.speaker is not None and changed & 0x03:
+            self.speaker.set_data(bool(value & 0x02))
         if self.timer is not None and changed & 0x01:
             self.timer.set_gate(2, bool(value & 0x01))
         if self.keyboard is not None:

@@ -11,9 +11,16 @@ import sys
 import threading
 
 from engine.chips.serial_backend import LoopbackBackend, NullBackend, SerialBackend
-from engine.serial.spec import ACCEPTED, Spec, parse_spec
+from engine.serial.spec import (
+    ACCEPTED,
+    PRINTER_ACCEPTED,
+    Spec,
+    parse_printer_spec,
+    parse_spec,
+)
 
-__all__ = ["ACCEPTED", "Spec", "open_backend", "parse_spec"]
+__all__ = ["ACCEPTED", "PRINTER_ACCEPTED", "Spec", "open_backend", "open_printer_backend",
+           "parse_printer_spec", "parse_spec"]
 
 
 class StdioBackend(SerialBackend):
@@ -84,6 +91,16 @@ def open_backend(spec: str, label: str = "com1") -> SerialBackend:
     backend.on_state = lambda up, detail: backends.announce(
         label, f"{'connected' if up else 'disconnected'}: {detail}")
     backend.start()
+    return backend
+
+
+def open_printer_backend(spec: str, label: str = "lpt1") -> SerialBackend:
+    """The host end of a printer port: the serial backends a printer can use (a spec of
+    another kind is a ConfigError naming it and the accepted forms)."""
+    kind = parse_printer_spec(spec).kind
+    backend = open_backend(spec, label)
+    if kind == "file":
+        backend.connected = True     # a file is on line from the start, not once its thread runs
     return backend
 
 

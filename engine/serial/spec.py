@@ -60,3 +60,21 @@ def parse_spec(spec: str) -> Spec:
             or s.startswith("/"):
         return Spec("device", s)
     raise _bad(spec, "not a form xtbox knows")
+
+
+PRINTER_KINDS = ("none", "file", "pty", "tcp-server")
+PRINTER_ACCEPTED = "none, file:PATH (raw bytes appended), pty or tcp-server:[HOST:]PORT"
+
+
+def parse_printer_spec(spec: str) -> Spec:
+    """A printer port's backend: the serial forms that make sense for a printer."""
+    try:
+        parsed = parse_spec(spec)
+    except ConfigError as exc:
+        why = str(exc).split(": ", 1)[-1].split("; accepted:", 1)[0]
+        raise ConfigError(f"printer backend {spec!r}: {why}; accepted: {PRINTER_ACCEPTED}") \
+            from None
+    if parsed.kind not in PRINTER_KINDS:
+        raise ConfigError(f"printer backend {spec!r}: a {parsed.kind} is not a printer; "
+                          f"accepted: {PRINTER_ACCEPTED}")
+    return parsed

@@ -121,7 +121,7 @@ def test_machine_state_round_trips(tmp_path):
     assert m2.get_state()["devices"] == state["devices"]
     assert m2.get_state()["clock"] == state["clock"]
     assert set(state["devices"]) == {"pic", "pit", "keyboard", "ppi", "video", "com1", "com2",
-                                     "debug", "bios"}
+                                     "speaker", "lpt1", "lpt2", "debug", "bios"}
     m2.close()
 
 

@@ -1,0 +1,30 @@
+"""mouse_lab (our guest) detects the serial mouse as DOS drivers do and reads its reports."""
+
+import pytest
+
+from engine.chips.serial_mouse import LEFT, MIDDLE, RIGHT
+from tests.guests.harness import GuestRun
+
+
+@pytest.mark.parametrize("port", ["com1"])
+def test_guest_detects_a_logitech_mouse_and_reads_motion_and_buttons(tmp_path, port):
+    with GuestRun(tmp_path, "mouse_lab", mouse=port) as g:
+        at = g.wait_for("mouse: M3\n")
+        m = g.machine
+        m.mouse_event(10, -5, LEFT)
+        at = g.wait_for("X=+00010 Y=-00005 B=L..\n", start=at)
+        m.mouse_event(300, 200, RIGHT)        # more than one report can carry: split
+        at = g.wait_for("X=+00310 Y=+00195 B=.R.\n", start=at)
+        m.mouse_event(0, 0, MIDDLE)
+        at = g.wait_for("B=..M\n", start=at)
+        m.mouse_event(-310, -195, 0)
+        at = g.wait_for("X=+00000 Y=+00000 B=...\n", start=at)
+        m.mouse_event(0, 0, LEFT | RIGHT)
+        assert g.wait_end() == 1, g.text
+        assert m.mouse.resets == 1
+
+
+def test_guest_finds_no_mouse_on_a_port_without_one(tmp_path):
+    with GuestRun(tmp_path, "mouse_lab") as g:
+        assert g.wait_end() == 7, g.text           # exit 3: (3 << 1) | 1
+        assert "no mouse" in g.text
