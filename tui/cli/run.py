@@ -25,6 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--serial", action="append", default=[], metavar="SPEC",
                    help="COM1, then COM2: none, stdio, loopback, file:PATH, pty, "
                    "tcp-server:[HOST:]PORT, a pyserial URL or a device path")
+    p.add_argument("--mouse", choices=("none", "com1", "com2"), default="none",
+                   help="a Microsoft serial mouse on that COM port (in place of its backend)")
+    p.add_argument("--speaker", default="none", metavar="SPEC",
+                   help="PC speaker: none, bell, wav:PATH or host")
+    for n in (1, 2):
+        p.add_argument(f"--lpt{n}", default="none", metavar="SPEC",
+                       help=f"LPT{n}: none, file:PATH, pty or tcp-server:[HOST:]PORT")
     p.add_argument("--display", choices=("none", "tui"), default="none")
     p.add_argument("--type", dest="type_text", metavar="TEXT",
                    help="type TEXT on the keyboard (\\n is Enter)")
@@ -62,7 +69,8 @@ def _config(args: argparse.Namespace, tmp: str):
         raise ConfigError(f"--max-seconds {args.max_seconds}: expected a positive number")
     return MachineConfig(memory_kib=args.memory, fda=fda, fdb=args.fdb, hda=hard["hda"],
                          hdb=hard["hdb"], boot=args.boot or "ac",
-                         serial=args.serial or ["none"], speed=args.speed)
+                         serial=args.serial or ["none"], speed=args.speed, mouse=args.mouse,
+                         speaker=args.speaker, lpt=[args.lpt1, args.lpt2])
 
 
 def _folder_disk(drive: str, value: str | None, tmp: str) -> str | None:
