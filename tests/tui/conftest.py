@@ -25,11 +25,17 @@ def home(tmp_path, monkeypatch):
     kill_vms(h)
 
 
-async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
-    for _ in range(int(timeout / 0.05)):
+async def wait_for(pilot, predicate, timeout: float = 30.0) -> None:
+    """Wait for a condition the app reaches by itself (a VM booting in its own process): a
+    generous deadline, since a loaded 2-core machine can stall a VM process for seconds."""
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         if predicate():
             return
         await pilot.pause(0.05)
+    if predicate():
+        return
     raise AssertionError("condition not reached in time")
 
 
