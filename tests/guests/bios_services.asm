@@ -7,26 +7,13 @@ BITS 16
 CPU 8086
 ORG 0x7C00
 
-%macro CHECK 1                       ; jump-if-false target is the failure of check %1
-    mov byte [current], %1
-%endmacro
+%include "guest.inc"
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7C00
-    sti
+    BOOT_SETUP
     mov [drive], dl
     ; the rest of the program (sectors 2..5) goes to 0000:7E00
-    mov ax, 0x0204
-    mov bx, 0x7E00
-    mov cx, 0x0002
-    xor dh, dh
-    int 0x13
-    jc fail
+    LOAD_REST 4, fail
     jmp checks
 
 fail:
@@ -41,14 +28,7 @@ fail:
     cli
     hlt
 
-debug_puts:
-    lodsb
-    or al, al
-    jz .done
-    out 0xE9, al
-    jmp debug_puts
-.done:
-    ret
+DEBUG_PUTS debug_puts
 
 debug_hex:
     push ax

@@ -21,12 +21,7 @@ SECTORS equ 5                       ; this program's size on the disk
 
 start:
     BOOT_SETUP
-    mov ax, 0x0200 + SECTORS - 1    ; the rest of the program goes to 0000:7E00
-    mov bx, 0x7E00
-    mov cx, 0x0002
-    xor dx, dx
-    int 0x13
-    jc fail
+    LOAD_REST SECTORS - 1, fail
     jmp checks
 
 ; say: the NUL-terminated string at DS:SI on the screen (INT 10h teletype) and on the debug

@@ -15,14 +15,10 @@ BITS 16
 CPU 8086
 ORG 0x7C00
 
+%include "guest.inc"
+
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7C00
-    sti
+    BOOT_SETUP
     mov byte [0x47C], 10            ; COM1 timeout: 10 counts
     xor bp, bp                      ; rate index
 rate:
@@ -139,14 +135,7 @@ fail:                               ; AL = 10h * step
     cli
     hlt
 
-puts:
-    lodsb
-    or al, al
-    jz .done
-    out 0xE9, al
-    jmp puts
-.done:
-    ret
+DEBUG_PUTS puts
 
 ; AH=00h codes (0: program the divisor latch instead), divisors, bytes per rate
 rates:      db 0x43, 0x83, 0xE3, 0, 0              ; 300 1200 9600 38400 115200, 8N1

@@ -16,23 +16,14 @@ BITS 16
 CPU 8086
 ORG 0x7C00
 
+%include "guest.inc"
+
 COM     equ 0x3F8
 TICKS   equ 0x046C
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7C00
-    sti
-    mov ax, 0x0203                  ; the rest (sectors 2..4) to 0000:7E00
-    mov bx, 0x7E00
-    mov cx, 0x0002
-    xor dh, dh
-    int 0x13
-    jc no_mouse
+    BOOT_SETUP
+    LOAD_REST 3, no_mouse
     jmp main
 
 ; ---- output: the screen (INT 10h teletype) and the debug console (port E9h) ---------------

@@ -16,24 +16,11 @@ BITS 16
 CPU 8086
 ORG 0x7C00
 
-%macro CHECK 1
-    mov byte [current], %1
-%endmacro
+%include "guest.inc"
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7C00
-    sti
-    mov ax, 0x0202                  ; the rest (sectors 2..3) to 0000:7E00
-    mov bx, 0x7E00
-    mov cx, 0x0002
-    xor dh, dh
-    int 0x13
-    jc fail
+    BOOT_SETUP
+    LOAD_REST 2, fail
     jmp checks
 
 fail:
@@ -49,14 +36,7 @@ fail:
     cli
     hlt
 
-puts:
-    lodsb
-    or al, al
-    jz .done
-    out 0xE9, al
-    jmp puts
-.done:
-    ret
+DEBUG_PUTS puts
 
 current:    db 0
 fail_text:  db "printer lab: failed check ", 0

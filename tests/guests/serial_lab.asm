@@ -23,6 +23,8 @@ BITS 16
 CPU 8086
 ORG 0x7C00
 
+%include "guest.inc"
+
 COM1       equ 0x3F8
 COM2       equ 0x2F8
 RING_SEG   equ 0x1000               ; COM1's transmit ring: 32 KiB at 1000:0000
@@ -34,19 +36,8 @@ SECTORS    equ 4
 TICKS      equ 0x046C               ; BIOS timer tick count
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7C00
-    sti
-    mov ax, 0x0200 + SECTORS        ; the rest of the program goes to 0000:7E00
-    mov bx, 0x7E00
-    mov cx, 0x0002
-    xor dh, dh
-    int 0x13
-    jc .halt
+    BOOT_SETUP
+    LOAD_REST SECTORS, .halt
     jmp setup
 .halt:
     cli

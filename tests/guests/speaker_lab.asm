@@ -19,22 +19,13 @@ BITS 16
 CPU 8086
 ORG 0x7C00
 
+%include "guest.inc"
+
 TICKS   equ 0x046C
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7C00
-    sti
-    mov ax, 0x0202                  ; the rest (sectors 2..3) to 0000:7E00
-    mov bx, 0x7E00
-    mov cx, 0x0002
-    xor dh, dh
-    int 0x13
-    jc $
+    BOOT_SETUP
+    LOAD_REST 2, $
     jmp main
 
 puts:                               ; SI -> the debug console
