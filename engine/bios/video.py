@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.bios import bda
+from engine.bios import bda, teletype
 from engine.bios.regs import Regs
 from engine.bios.video_graphics import GraphicsVideo
 
@@ -169,30 +169,22 @@ class Video:
                 mem[a + 1] = attr
 
     def teletype(self, char: int, page: int, attr: int | None = None) -> None:
+        if char == teletype.BEL:
+            return
         row, col = self.cursor(page)
         cols = self.columns
-        if char == 7:
-            return
-        if char == 8:
-            col = max(0, col - 1)
-        elif char == 10:
-            row += 1
-        elif char == 13:
-            col = 0
-        else:
+        new_row, new_col, draw = teletype.advance(char, row, col, cols)
+        if draw:
             a = self.cell(page, row, col)
             mem = self._r().mem
             mem[a] = char
             if attr is not None:
                 mem[a + 1] = attr
-            col += 1
-            if col >= cols:
-                col, row = 0, row + 1
-        if row >= ROWS:
-            fill = self._r().mem[self.cell(page, ROWS - 1, col) + 1]
+        if new_row >= ROWS:
+            fill = self._r().mem[self.cell(page, ROWS - 1, new_col) + 1]
             self.scroll(True, 1, fill, 0, 0, ROWS - 1, cols - 1)
-            row = ROWS - 1
-        self.set_cursor(page, row, col)
+            new_row = ROWS - 1
+        self.set_cursor(page, new_row, new_col)
 
     def set_palette(self, which: int, value: int) -> None:
         """AH=0Bh: BH=0 sets the background/border colour and intensity (BL bits 0-4), BH=1

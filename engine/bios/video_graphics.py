@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.bios import bda, layout
+from engine.bios import bda, layout, teletype
 from engine.bios.regs import Regs
 
 VRAM = 0xB8000
@@ -169,24 +169,16 @@ class GraphicsVideo:
                         mem[dst:dst + width] = blank
 
     def teletype(self, char: int, colour: int) -> None:
+        if char == teletype.BEL:
+            return
         v = self.video
         page = self.r.rb(bda.ACTIVE_PAGE)
         row, col = v.cursor(page)
         cols = v.columns
-        if char == 7:
-            return
-        if char == 8:
-            col = max(0, col - 1)
-        elif char == 10:
-            row += 1
-        elif char == 13:
-            col = 0
-        else:
+        new_row, new_col, draw = teletype.advance(char, row, col, cols)
+        if draw:
             self.write_chars(row, col, char, colour, 1)
-            col += 1
-            if col >= cols:
-                col, row = 0, row + 1
-        if row >= ROWS:
+        if new_row >= ROWS:
             self.scroll(True, 1, 0, 0, 0, ROWS - 1, cols - 1)
-            row = ROWS - 1
-        v.set_cursor(page, row, col)
+            new_row = ROWS - 1
+        v.set_cursor(page, new_row, new_col)
