@@ -19,9 +19,11 @@ host, depending on the mode:
   guest is ahead of the host and runs flat out to catch up when it is behind (a lag of more
   than ``MAX_LAG`` is dropped, e.g. after the host stopped the process).
 - **realtime** at ``speed="max"``: the CPU runs flat out and the rate is re-measured every
-  CALIBRATION_WINDOW (host time per instruction), so guest time follows the host's; at each
-  sync a clock that fell behind the host jumps forward, one that ran ahead slows down (it
-  never goes back). A halted guest's clock moves on by the time the host slept.
+  CALIBRATION_WINDOW (the machine thread's CPU time per instruction), so guest time follows
+  the host's; at each sync a clock that fell behind the host jumps forward, one that ran
+  ahead slows down (it never goes back). A halted guest's clock moves on by the time the host
+  slept. A jump stops at a moment the guest watches for (``sync(limit=)``: the retrace a
+  wait loop waits for), so no frame is skipped.
 
 Pauses do not count: ``anchor_host()`` re-ties the host reference after one. ``get_state``
 keeps the anchor itself (not the value folded into it), so a restored clock computes exactly
@@ -54,7 +56,7 @@ class VirtualClock:
         self.anchor = instructions()
         self._host_t0 = time.monotonic()
         self._host_base = 0
-        self._window = (self._host_t0, self.anchor)   # calibration: since when, from which
+        self._window: tuple[float, int] | None = None  # calibration: since when, from which
 
     # ---- reading ---------------------------------------------------------------------------
     def now(self) -> int:
@@ -90,36 +92,51 @@ class VirtualClock:
         """Tie the host reference to the clock as it stands (start, resume, restore)."""
         self._host_t0 = time.monotonic()
         self._host_base = self.now()
-        self._window = (self._host_t0, self._instructions())
+        self._window = None             # (maybe another thread's): the next sync starts one
 
     def ahead(self) -> float:
         """Seconds the guest is ahead of the host (negative: behind)."""
         return (self.now() - self.host_target()) / PIT_HZ
 
-    def sync(self, *, idle: float | None = None) -> None:
+    def sync(self, *, idle: float | None = None, limit: int | None = None) -> None:
         """Between slices: keep guest time in step with the host. ``idle``: the guest was
-        halted while the host slept that many seconds, so that much guest time passed too."""
+        halted while the host slept that many seconds, so that much guest time passed too.
+        ``limit``: a moment the guest is watching for (the retrace a wait loop waits for,
+        engine/idle.py): a jump forward stops there rather than skip it, so the guest sees
+        every such moment however late the host was; the rest of the lag is made up at a later
+        sync, once the guest watches nothing nearer."""
         now, target = self.now(), self.host_target()
+        if limit is not None and limit < now:
+            limit = None                # passed: the guest has seen it
         if idle is not None:
             if self.realtime:
                 value = max(target, now + int(idle * PIT_HZ))
+                if limit is not None:
+                    value = min(value, limit)
                 self._rebase(value)
                 if value > target:
                     self.anchor_host()  # it ran ahead (a bounded calibration error): it leads
-            self._window = (time.monotonic(), self._instructions())
+            self._window = (time.thread_time(), self._instructions())
             return
         if self.calibrate:
-            host, instr = time.monotonic(), self._instructions()
-            h0, i0 = self._window
-            if host - h0 >= CALIBRATION_WINDOW and instr > i0:
-                # Host time per instruction over the window, as PIT clocks per 2^32
-                # instructions (integers keep now() exact and cheap).
+            host, instr = time.thread_time(), self._instructions()
+            h0, i0 = self._window or (host, instr)
+            if self._window is None:
+                self._window = (host, instr)
+            elif host - h0 >= CALIBRATION_WINDOW and instr > i0:
+                # The machine thread's CPU time per instruction over the window, as PIT
+                # clocks per 2^32 instructions (integers keep now() exact and cheap). CPU
+                # time, not the host's clock: time the thread was not running (another
+                # process had the core, another thread the GIL) would make every instruction
+                # of the next window seem that much slower, so guest time would leap by
+                # milliseconds per instruction and a loop polling the retrace would step
+                # over whole frames; that time is made up by the jump below instead.
                 rate = (host - h0) * PIT_HZ / (instr - i0)
                 self._rebase(now)
                 self.num, self.den = max(1, int(rate * (1 << 32))), 1 << 32
                 self._window = (host, instr)
             if target > now:
-                self._rebase(target)
+                self._rebase(target if limit is None else min(target, limit))
             elif now > target:
                 # Ahead (the rate over-estimated the host's time per instruction): it cannot
                 # go back, so it slows down until the host has caught up.

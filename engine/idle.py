@@ -27,9 +27,13 @@ Three detectors, each cheap enough to leave on:
   register or memory and is left alone. A failed check backs off, so it costs real work nothing.
 - **Retrace waits**: a read of the display status port inside ``IN AL,DX / TEST|AND AL,mask /
   JZ|JNZ back`` (optionally with ``MOV DX,port`` inside the loop) that will loop again sleeps
-  until just before ``status & mask`` changes (the chip says when). Only waits of at least
+  until the moment ``status & mask`` changes (the chip says when). Only waits of at least
   RETRACE_MIN are slept (for a vertical retrace, through the vertical blank); the short
-  per-line ones are cheaper to spin.
+  per-line ones are cheaper to spin. The moment such a loop waits for is also ``watch``: the
+  machine's clock never jumps past it when it catches up with the host (engine/clock.py
+  ``sync(limit=)``), after a sleep the host overslept or a slice the host was slow to run, so
+  a guest pacing itself on the vertical retrace sees every frame (59.92 a guest second),
+  exactly as when it spins on real hardware.
 
 The account of idle time (``stats``, ``share``) covers HLT too: what `xtbox vm status` shows.
 """
@@ -60,17 +64,14 @@ POLL_PLACES = 4
 """Polls in one turn of a loop at most (DOS alternates INT 16h and INT 28h); engine/cpu keeps
 the same number of places."""
 RETRACE_MIN = 2386  # PIT clocks (2 ms): shorter retrace waits are spun
-RETRACE_EARLY = 1193
-"""A retrace wait wakes this much (1 ms) early and spins the rest: the host's wake-up can be
-late, and vertical sync lasts only about 1 ms, so a late wake would miss a frame the guest
-would otherwise have seen."""
 KINDS = ("hlt", "poll", "spin", "retrace")
 SHARE_WINDOW = 1.0
 
 
 @dataclass
 class Wait:
-    """A wait the machine should sleep through: until the next chip event, or ``until``."""
+    """A wait the machine should sleep through: until the next chip event, or ``until`` (then
+    exactly: the machine does not wake early, and the clock stops there, ``watch``)."""
 
     kind: str
     until: int | None = None
@@ -91,6 +92,9 @@ class IdleMonitor:
         cpu.poll_gap_limit = POLL_GAP
         bus.tap_read(status_port, self._status_read)
         self._pending: Wait | None = None
+        self.watch: int | None = None
+        """The moment (PIT clocks) the guest's retrace-wait loop waits for, None when it is in
+        none: the clock's catch-up with the host stops there (engine/clock.py)."""
         self._ref: tuple[dict, int] | None = None
         self._ref_polls = 0
         self._poll_skip = 0
@@ -232,12 +236,15 @@ class IdleMonitor:
         if target != in_at and not (target == (in_at - 3) & 0xFFFF
                                     and mov_dx == (0xBA, port & 0xFF, port >> 8)):
             return
-        if ((value & mask) == 0) != (jcc == 0x74):
-            return                                      # this read ends the loop
         now = self.clock()
         when = self.video.status_changes_at(now, mask)
+        # The next change is watched even when this read ends the loop: the guest waits for
+        # the other edge next (the end of the retrace, then the next one).
+        self.watch = when
+        if ((value & mask) == 0) != (jcc == 0x74):
+            return                                      # this read ends the loop
         if when is None or when - now >= RETRACE_MIN:
-            self._pending = Wait("retrace", None if when is None else when - RETRACE_EARLY)
+            self._pending = Wait("retrace", when)
             cpu.request_stop()
 
     # ---- the account -----------------------------------------------------------------------

@@ -419,7 +419,7 @@ class Machine:
         self._slice_end = end
         budget = min(limit, clock.instructions_until(end))
         ran = self.cpu.run(budget)
-        clock.sync()
+        clock.sync(limit=self.idle.watch)
         return ran, budget
 
     def _idle(self, deadline: float | None, why: Wait = HALT) -> None:
@@ -429,11 +429,16 @@ class Machine:
         clock = self.clock
         now = clock.now()
         event = self._next_event(now)
+        early = WAKE_EARLY
         if why.until is not None and (event is None or why.until < event):
             event = max(why.until, now)
+            early = 0.0                 # the clock stops at ``until`` (watch): none is lost
         if clock.realtime:
-            wait = 0.01 if event is None else max(0.0, (event - now) / PIT_HZ)
-            wait = min(wait - WAKE_EARLY, 0.05)
+            # Until the host's clock reaches the event: a guest clock that lags the host (held
+            # at a watched retrace, engine/clock.py) catches up instead of sleeping its lag.
+            since = max(now, clock.host_target())
+            wait = 0.01 if event is None else max(0.0, (event - since) / PIT_HZ)
+            wait = min(wait - early, 0.05)
         elif event is None:
             wait = 0.05                 # only host input can wake it; guest time stands still
         else:
@@ -450,7 +455,7 @@ class Machine:
                 self._wake.clear()
             self.idle.slept(why.kind, t0, t0 + slept)
             self.state = "running"
-        clock.sync(idle=slept)
+        clock.sync(idle=slept, limit=self.idle.watch)
         if not clock.realtime and event is not None and not woken:
             clock.warp(event)
 

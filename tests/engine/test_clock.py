@@ -111,3 +111,36 @@ def test_deterministic_clock_ignores_the_host():
     clock.sync()
     clock.sync(idle=5.0)
     assert clock.now() == 330 * PIT_HZ // 330_000
+
+
+def test_a_jump_to_the_host_stops_at_a_watched_moment():
+    cpu = Counter()
+    clock = VirtualClock(cpu, ips=330_000, realtime=True, calibrate=True)
+    clock.anchor_host()
+    time.sleep(0.02)                          # the guest is 20 ms behind the host
+    watched = clock.now() + 1000
+    clock.sync(limit=watched)
+    assert clock.now() == watched             # held where the guest watches
+    clock.sync(idle=0.001, limit=watched)
+    assert clock.now() == watched             # a sleep too
+    cpu.n += 1                                # the guest has run on (and seen it): catch up
+    clock.sync(limit=watched - 1)
+    assert clock.now() >= watched + int(0.019 * PIT_HZ)
+
+
+def test_the_rate_is_the_threads_time_not_the_host_s_stalls():
+    """A thread that did not run (another process had the core) must not make the next
+    instructions seem slow: guest time would leap over whole frames per instruction."""
+    cpu = Counter()
+    clock = VirtualClock(cpu, ips=330_000, realtime=True, calibrate=True)
+    clock.anchor_host()
+    clock.sync()
+    start = time.thread_time()
+    while time.thread_time() - start < 0.001:
+        cpu.n += 1000
+    time.sleep(0.05)                          # stalled 50 ms after 1 ms of work
+    while time.thread_time() - start < 0.003:
+        cpu.n += 1000
+    clock.sync()
+    per_instruction = clock.num / clock.den   # PIT clocks
+    assert per_instruction * (cpu.n) < 0.01 * PIT_HZ   # ~3 ms of work, not 53 ms

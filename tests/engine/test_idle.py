@@ -182,3 +182,72 @@ def test_freedos_at_its_prompt_sleeps_and_answers(tmp_path):
                  "DOS to answer")
     finally:
         running.close()
+
+
+# ---- the retrace: every frame, however late the host --------------------------------------
+FRAME = 262 * 76            # PIT clocks per CGA frame (engine/chips/cga.py): 59.92 a second
+
+
+class LateWake(threading.Event):
+    """The machine's wake-up event on a loaded host: every sleep lasts 3 ms longer than asked
+    (longer than the vertical sync, ~1 ms, the guest waits for)."""
+
+    def wait(self, timeout=None):
+        woken = super().wait(timeout)
+        if not woken:
+            time.sleep(0.003)
+        return woken
+
+
+class StallingMachine(Machine):
+    """A host that takes the core away: every third slice, the thread stops for 4 ms before
+    its next slice (as when another process runs), so the clock has to catch up."""
+
+    _slices = 0
+
+    def run_slice(self, limit=20_000):
+        result = super().run_slice(limit)
+        self._slices += 1
+        if self._slices % 3 == 0:
+            time.sleep(0.004)
+        return result
+
+
+def paused_reading(m: Machine) -> tuple[int, int, dict]:
+    """Frames the guest counted, guest time and the idle account, read with the machine
+    paused (so the three belong together)."""
+    m.pause()
+    wait_for(lambda: m.state == "paused", "the pause")
+    reading = word(m, 0x502) | word(m, 0x504) << 16, m.clock.now(), m.idle.stats()
+    m.resume()
+    return reading
+
+
+@pytest.mark.parametrize("host", ["late-wake", "stalls"])
+def test_a_retrace_paced_guest_sees_every_frame(tmp_path, host):
+    """Mode 7 counts each vertical retrace it sees. Over a stretch of guest time it must count
+    exactly the frames the CGA showed (to one: where the stretch starts), whether the idle
+    sleep ends late (late-wake: it sleeps through each frame's wait) or the host takes the core
+    away in the middle of slices (stalls). Before the fix it saw 33 of 60 a second."""
+    image = tmp_path / "idle_waits.img"
+    shutil.copy(GUEST, image)
+    kind = StallingMachine if host == "stalls" else Machine
+    m = kind(MachineConfig(fda=str(image)))
+    if host == "late-wake":
+        m._wake = LateWake()
+    thread = threading.Thread(target=m.run, daemon=True)
+    thread.start()
+    try:
+        start_mode(m, 7)
+        frames0, t0, idle0 = paused_reading(m)
+        wait_for(lambda: m.clock.now() - t0 >= 90 * FRAME, "90 frames of guest time")
+        frames1, t1, idle1 = paused_reading(m)
+        shown = (t1 - t0) / FRAME
+        assert abs((frames1 - frames0) - shown) <= 1, (frames1 - frames0, shown)
+        slept = idle1["sleeps"]["retrace"] - idle0["sleeps"]["retrace"]
+        # It slept through the frames' waits (with stalls, some waits are the clock catching up).
+        assert slept >= (frames1 - frames0) // (2 if host == "late-wake" else 4)
+    finally:
+        m.stop()
+        thread.join(TIMEOUT)
+        m.close()
