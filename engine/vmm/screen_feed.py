@@ -5,7 +5,9 @@ that differ from the last one sent, plus the cursor. Graphics: an update carries
 lines that differ, packed as the adapter holds them (2 or 1 bits a dot, 80 bytes a line),
 deflated and base64-encoded in one ``data`` string, with ``runs`` ([first, count] pairs)
 saying which lines it holds; the palette comes with every update, so a palette switch costs
-a few bytes. At most SCREEN_HZ updates a second, so a guest drawing flat out costs the
+a few bytes. A frame whose registers changed while the beam drew it also carries ``bands``:
+[first, count, bpp, palette, video] for runs of lines (absent: every line is ``bpp``/
+``palette``/``video``). At most SCREEN_HZ updates a second, so a guest drawing flat out costs the
 subscriber a bounded amount however fast it writes.
 """
 
@@ -58,7 +60,9 @@ def graphics_dict(screen: GraphicsScreen, lines: list[int] | None = None) -> dic
     return {"graphics": True, "width": screen.width, "height": screen.height,
             "bpp": screen.bpp, "palette": list(screen.palette), "video": screen.video_enabled,
             "runs": runs_of(wanted),
-            "data": base64.b64encode(zlib.compress(packed, 1)).decode("ascii")}
+            "data": base64.b64encode(zlib.compress(packed, 1)).decode("ascii"),
+            **({"bands": [[f, n, b, list(p), v] for f, n, b, p, v in screen.bands]}
+               if screen.bands else {})}
 
 
 def decode_lines(data: dict) -> dict[int, bytes]:
@@ -89,7 +93,7 @@ class ScreenFeed:
             self.last.graphics == screen.graphics else None
         if isinstance(screen, GraphicsScreen):
             changed = screen.changed_lines(last)
-            state: tuple = ("graphics", screen.palette, screen.video_enabled)
+            state: tuple = ("graphics", screen.palette, screen.video_enabled, screen.bands)
         else:
             changed = screen.changed_rows(last)
             state = ("text", screen.cursor_row, screen.cursor_col, screen.cursor_visible,

@@ -5,11 +5,13 @@ from each pattern's definition and the IBM palettes, dot for dot."""
 import shutil
 import struct
 import threading
+import time
 import zlib
 from pathlib import Path
 
 import pytest
 
+from engine.chips.cga import FRAME_CLOCKS
 from engine.chips.font8x8 import FONT8X8
 from engine.machine import Machine, MachineConfig
 from engine.screenshot import screen_png
@@ -85,6 +87,7 @@ class Guest:
         self.cond = threading.Condition()
         self.machine.debug_out = self._debug
         self.status = None
+        self.said_at = 0
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -95,6 +98,7 @@ class Guest:
 
     def _debug(self, data: bytes):
         with self.cond:
+            self.said_at = self.machine.now()
             self.out += data
             self.cond.notify_all()
 
@@ -115,6 +119,12 @@ class Guest:
         return payload
 
     def frame(self):
+        """The frame once the beam has drawn two whole frames since the guest's marker: a
+        register written just before it shows only below the beam until then, as on a CGA."""
+        deadline = time.monotonic() + 30
+        while self.machine.now() < self.said_at + 2 * FRAME_CLOCKS:
+            assert time.monotonic() < deadline, "guest time stands still"
+            time.sleep(0.005)
         return read_png(screen_png(self.machine.screen()))
 
     def key(self):

@@ -124,3 +124,23 @@ def test_bad_scale_is_refused_with_the_accepted_values(bad):
 def test_the_tui_reaches_graphics_data_only_through_the_control_layer():
     source = Path(__file__).resolve().parents[2] / "tui/widgets/graphics_view.py"
     assert "engine." not in source.read_text()
+
+
+async def test_bands_of_a_mid_frame_change_colour_their_own_lines():
+    mem = bytearray(0x100000)
+    mem[0xB8000:0xBC000] = b"\x55" * 0x4000                      # every dot value 1
+    t = [0]
+    cga = CGA(clock=lambda: t[0])
+    cga.write(0x3D8, 0x0A)
+    cga.write(0x3D9, 0x00)                                       # dot 1 green
+    t[0] = 100 * 76 + 60                                         # after line 100's dots
+    cga.write(0x3D9, 0x20)                                       # dot 1 cyan
+    t[0] = 199 * 76 + 60
+    app = Host(scale="1")
+    async with app.run_test(size=(80, 25)) as pilot:
+        view = app.query_one(GraphicsView)
+        view.apply(ScreenFeed().update(cga.screen(mem)))
+        await pilot.pause()
+        # 80 cells x 60 half-dots: row r samples lines 2r*200//60 and (2r+1)*200//60.
+        assert cells(view, 0)[0][1:] == (IBM_RGB[2], IBM_RGB[2])
+        assert cells(view, 29)[0][1:] == (IBM_RGB[3], IBM_RGB[3])

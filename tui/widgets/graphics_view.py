@@ -7,7 +7,8 @@ shape of the monitor kept (``scale="fit"``), or drawn at a fixed width of 80 x N
 Updates are the control protocol's graphics screen events: packed scan lines, only those
 that changed. The widget keeps the packed lines, and rebuilds only the cell rows that sample
 a changed line (one Strip a row, Textual's Line API, as the text console does); a palette
-change redraws everything from the lines it already has.
+change redraws everything from the lines it already has, and so does a change of ``bands``
+(a frame whose mode or palette changed mid-frame: each run of lines has its own format).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class GraphicsView(ScrollView, can_focus=True):
         self.width, self.height, self.bpp = 320, 200, 2
         self.palette: tuple[int, ...] = (0, 0, 0, 0)
         self.video = True
+        self.bands: list = []
+        self._formats: dict[int, tuple] = {}
         self.packed: list[bytes] = [bytes(80)] * 200
         self.dots: list[bytes | None] = [None] * 200
         self.strips: list[Strip] = []
@@ -91,8 +94,12 @@ class GraphicsView(ScrollView, can_focus=True):
             self.packed = [bytes(self.width * self.bpp // 8)] * self.height
             self.dots = [None] * self.height
             self._layout_key = None
-        recolour = tuple(data["palette"]) != self.palette or data.get("video", True) != self.video
+        bands = data.get("bands", [])
+        recolour = tuple(data["palette"]) != self.palette or \
+            data.get("video", True) != self.video or bands != self.bands
         self.palette, self.video = tuple(data["palette"]), data.get("video", True)
+        self.bands = bands
+        self._formats = {y: (b, tuple(p), v) for f, n, b, p, v in bands for y in range(f, f + n)}
         changed = decode_lines(data)
         for y, line in changed.items():
             if 0 <= y < self.height:
@@ -121,7 +128,9 @@ class GraphicsView(ScrollView, can_focus=True):
     def _line_dots(self, y: int) -> tuple:
         dots = self.dots[y]
         if dots is None:
-            dots = expand_line(self.packed[y], self.bpp, self.palette) if self.video \
+            bpp, palette, video = self._formats.get(y, (self.bpp, self.palette, self.video)) \
+                if self.bands else (self.bpp, self.palette, self.video)
+            dots = expand_line(self.packed[y], bpp, palette, self.width) if video \
                 else bytes(self.width)
             self.dots[y] = dots
         return self._xs(dots)

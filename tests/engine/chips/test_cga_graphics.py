@@ -151,3 +151,45 @@ def test_rom_holds_the_font_where_programs_read_it():
     assert layout.FONT_LOW == 0xFA6E
     committed = Path(layout.__file__).with_name("font8x8.bin").read_bytes()
     assert committed == FONT8X8                  # `make -C engine/bios` keeps it in step
+
+
+def test_a_palette_written_mid_frame_shows_from_the_line_the_beam_was_on():
+    from engine.chips.cga import ACTIVE_CLOCKS, FRAME_CLOCKS
+    clock = Clock()
+    cga = CGA(clock=clock)
+    mem = bytearray(0x100000)
+    mem[0xB8000:0xBC000] = b"\x55" * 0x4000                      # every dot value 1
+    program(cga, 0x0A, 0x00)                                     # palette 0: dot 1 green
+    clock.t = 10 * FRAME_CLOCKS + 120 * LINE_CLOCKS + ACTIVE_CLOCKS + 5   # after line 120
+    cga.write(0x3D9, 0x20)                                       # palette 1: dot 1 cyan
+    clock.t += 40 * LINE_CLOCKS                                  # the beam is on line 160
+    screen = cga.screen(mem)
+    colours = [line[0] for line in screen.pixels()]
+    # Lines 121..160 were drawn since the write; 161..199 still show the last frame's.
+    assert colours == [2] * 121 + [3] * 40 + [2] * 39
+    update = ScreenFeed().update(screen)
+    assert update["bands"] == [[0, 121, 2, [0, 2, 4, 6], True], [121, 40, 2, [0, 3, 5, 7], True],
+                               [161, 39, 2, [0, 2, 4, 6], True]]
+    clock.t += FRAME_CLOCKS                                     # a whole frame later...
+    assert {line[0] for line in cga.screen(mem).pixels()} == {3}
+    clock.t += FRAME_CLOCKS                                     # ...and two: no log needed
+    assert cga.screen(mem).bands == () and cga._beam_states(200) is None
+
+
+def test_a_frame_mixing_320_and_640_dot_lines_is_640_wide_with_320_dots_doubled():
+    clock = Clock()
+    cga = CGA(clock=clock)
+    mem = bytearray(0x100000)
+    mem[0xB8000:0xBC000] = b"\x1B" * 0x4000                      # dots 0 1 2 3 / 00011011
+    frame = 262 * LINE_CLOCKS
+    clock.t = 5 * frame
+    program(cga, 0x0A, 0x20)
+    clock.t = 7 * frame + 100 * LINE_CLOCKS                      # during line 100
+    program(cga, 0x1A, 0x0F)
+    clock.t = 7 * frame + 150 * LINE_CLOCKS
+    screen = cga.screen(mem)
+    assert (screen.width, screen.bpp) == (640, 1)
+    pixels = screen.pixels()
+    assert pixels[99][:8] == bytes([0, 0, 3, 3, 5, 5, 7, 7])
+    assert pixels[100][:8] == bytes([0, 0, 0, 15, 15, 0, 15, 15])
+    assert pixels[151][:8] == bytes([0, 0, 3, 3, 5, 5, 7, 7])   # below the beam: last frame
