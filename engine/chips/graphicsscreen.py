@@ -12,6 +12,8 @@ C-level ``bytes`` comparison a line); dots are expanded only by whoever draws th
     screen.changed_lines(previous) -> list[int]  (every line when the geometry differs; a
                                                  palette change alone changes no line)
     screen.pixels() -> list[bytes]               (a colour index 0-15 a dot, line by line)
+    screen.text_lines() -> list[str]             (BIOS-font characters read back from the
+                                                 dots: engine/chips/graphics_text.py)
     expand_line(line, bpp, palette, width=None) -> bytes  (the same for one packed line;
                                                  a 320-dot line in a 640-wide frame doubled)
 
@@ -26,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+
+from engine.chips.graphics_text import graphics_text_lines
 
 Band = tuple[int, int, int, tuple[int, ...], bool]
 
@@ -77,6 +81,9 @@ class GraphicsScreen:
     @property
     def geometry(self) -> tuple[int, int, int]:
         return (self.width, self.height, self.bpp)
+
+    def text_lines(self) -> list[str]:
+        return graphics_text_lines(self)
 
     def pixels(self) -> list[bytes]:
         bands = self.bands or ((0, self.height, self.bpp, self.palette, self.video_enabled),)

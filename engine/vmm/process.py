@@ -316,8 +316,7 @@ class VMHost:
 
             from engine.screenshot import screen_png
             return {"png": base64.b64encode(screen_png(screen)).decode("ascii")}
-        text = [] if screen.graphics else screen.text_lines()
-        return {**screen_dict(screen), "text": text}
+        return {**screen_dict(screen), "text": screen.text_lines()}
 
     # ---- snapshots -------------------------------------------------------------------------
     def snapshot(self, args: dict) -> dict:

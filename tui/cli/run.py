@@ -103,13 +103,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _screen_dump(machine, path: str) -> None:
     """A PNG of the displayed frame for a .png path, else the text screen (in a graphics
-    mode the text a program left in video memory means nothing: the PNG is the dump)."""
+    mode: the characters drawn with the BIOS font, read back from the dots)."""
     if path.lower().endswith(".png"):
         from engine.screenshot import screen_png
         with open(path, "wb") as f:
             f.write(screen_png(machine.screen()))
         return
-    lines = machine.text_screen().text_lines()
+    lines = machine.screen().text_lines()
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(line.rstrip() for line in lines) + "\n")
 

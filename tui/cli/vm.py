@@ -318,9 +318,10 @@ def _screenshot(args: argparse.Namespace) -> int:
             sys.stdout.buffer.write(data)
         return 0
     screen = _m().screen(args.name)
-    if screen.get("graphics") and args.format in ("text", "svg"):
+    if screen.get("graphics") and args.format == "svg":
         print(f"xtbox: error: {args.name} shows a graphics mode ({screen['width']}x"
-              f"{screen['height']}): use --format png", file=sys.stderr)
+              f"{screen['height']}): use --format png (or text: the characters drawn with "
+              "the BIOS font)", file=sys.stderr)
         return 2
     if args.format == "svg":
         from tui.screen_render import screen_svg
