@@ -10,13 +10,10 @@ BITS 16
 CPU 8086
 ORG 0x7C00
 
+%include "guest.inc"
+
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7C00
-    sti
+    BOOT_SETUP
     mov ax, 0x0004
     int 0x10
     mov ah, 0x0B
