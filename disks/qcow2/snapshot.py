@@ -17,6 +17,17 @@ exact at every instant is the COPIED flag of active entries while their refcount
 between 1 and 2: the operations run inside ``img.dirty()`` so that a kill in the middle
 makes the next read-write open recount and rebuild the flags. Our own writer copies on
 write by refcount, not by flag, so even a stale flag never exposes shared data.
+
+VM state (the spec's snapshot VM-state area). A snapshot may carry a machine state of
+``vm_state_size`` bytes (the 32-bit field and the 64-bit one in the extra data), stored like
+guest data "at the first cluster described by the first L1 table entry that doesn't describe
+a regular guest cluster": guest offset ``vm_state_offset`` = the disk size rounded up to what
+one L1 entry maps (512 MiB with 64 KiB clusters), as QEMU's qcow2_vm_state_offset. QEMU
+writes it through the active L1 and then discards it there; we write it straight into the
+snapshot's own copy of the L1 (which is then longer than the active one, as QEMU allows: its
+revert grows the active L1), so the active view never maps it and a kill before the header
+switch leaves only leaks. Its clusters are referenced by that snapshot alone: deleting the
+snapshot frees them, `qemu-img snapshot -l` shows the size and `qemu-img check` counts them.
 """
 
 from __future__ import annotations
@@ -85,8 +96,10 @@ def read_snapshots(img: Qcow2Image) -> list[Snapshot]:
                           else (vmsize, h.size))
         if extra_len < 16:
             disk = h.size
+        # The 64-bit size, where the extra data has it, is the one (the spec: the 32-bit
+        # field is then ignored).
         snaps.append(Snapshot(ident, name, l1_off, l1_size, dsec, dnsec, vmclk,
-                              vm_large or vmsize, disk, bytes(extra)))
+                              vm_large if extra_len >= 8 else vmsize, disk, bytes(extra)))
         pos += 40 + extra_len + id_len + name_len
         pos += (-pos) % 8
     img._snapshot_table_bytes = pos - h.snapshots_offset
@@ -194,6 +207,69 @@ def _find(img: Qcow2Image, name: str) -> Snapshot:
     raise DiskError(f"{img.path}: no snapshot named {name!r} (snapshots: {names})")
 
 
+def _guest_entries(img: Qcow2Image) -> int:
+    """How many L1 entries map the guest's disk (the rest can only map a VM state)."""
+    return -(-img.size // (img.cs * img.l2_entries))
+
+
+def vm_state_offset(img: Qcow2Image, disk_size: int | None = None) -> int:
+    """Guest offset where a snapshot's VM state starts: the first L1 entry past the disk."""
+    span = img.cs * img.l2_entries                 # what one L1 entry maps
+    size = img.size if disk_size is None else disk_size
+    return -(-size // span) * span
+
+
+def read_vm_state(img: Qcow2Image, name: str) -> bytes:
+    """The VM state snapshot ``name`` holds (b"" when it holds none), read through the
+    snapshot's own L1 as the spec places it; unallocated clusters read as zeros."""
+    snap = _find(img, name)
+    if not snap.vm_state_size:
+        return b""
+    if snap.vm_state_size > (1 << 32):
+        raise ImageFormatError(f"{img.path}: snapshot {name!r} claims a VM state of "
+                               f"{snap.vm_state_size:,} bytes")
+    l1 = snapshot_l1(img, snap)
+    cs = img.cs
+    start = vm_state_offset(img, snap.disk_size)
+    out = bytearray()
+    for gc in range(start // cs, -(-(start + snap.vm_state_size) // cs)):
+        l1i, l2i = divmod(gc, img.l2_entries)
+        l2off = l1[l1i] & cl.L1_OFFSET_MASK if l1i < len(l1) else 0
+        m = cl.classify(img.l2cache.get(l2off)[l2i], img.header.cluster_bits) if l2off \
+            else cl.Mapping(cl.UNALLOCATED)
+        if m.kind == cl.NORMAL:
+            if m.host % cs or m.host + cs > img.file_end:
+                raise ImageFormatError(f"{img.path}: snapshot {name!r}: VM state cluster at "
+                                       f"{m.host:#x} lies past the end of the file")
+            out += img.pread(m.host, cs)
+        elif m.kind == cl.COMPRESSED_CLUSTER:
+            out += img._decompress(m)
+        else:
+            out += bytes(cs)
+    return bytes(out[:snap.vm_state_size])
+
+
+def _write_vm_state(img: Qcow2Image, data: bytes, l1: list[int]) -> list[int]:
+    """Write ``data`` to new clusters mapped from new L2 tables at the VM-state offset;
+    return ``l1`` extended with them (the snapshot's L1). Nothing names them yet: a kill
+    from here to the table switch leaks them, nothing more."""
+    cs, per_l2 = img.cs, img.l2_entries
+    n = -(-len(data) // cs)
+    first = vm_state_offset(img) // cs
+    host = img.refcounts.alloc(n)
+    img.data_write(host, data.ljust(n * cs, b"\0"))
+    l1 = l1 + [0] * max(0, -(-(first + n) // per_l2) - len(l1))
+    for l1i in range(first // per_l2, -(-(first + n) // per_l2)):
+        table = [0] * per_l2
+        for gc in range(max(first, l1i * per_l2), min(first + n, (l1i + 1) * per_l2)):
+            # No COPIED: only the active L1's entries carry it, and this L2 is not there.
+            table[gc - l1i * per_l2] = host + (gc - first) * cs
+        l2off = img.refcounts.alloc(1)
+        img.meta_write(l2off, encode(_array(table)), "new snapshot L2 table")
+        l1[l1i] = l2off
+    return l1
+
+
 def list_snapshots(img: Qcow2Image) -> list[Snapshot]:
     return list(img.snapshots)
 
@@ -215,8 +291,14 @@ def read_snapshot(img: Qcow2Image, name: str, offset: int, length: int) -> bytes
         img.l1 = active
 
 
-def create_snapshot(img: Qcow2Image, name: str) -> Snapshot:
-    """Ordering (inside the dirty bit):
+def create_snapshot(img: Qcow2Image, name: str, vm_state: bytes = b"",
+                    vm_clock_nsec: int = 0) -> Snapshot:
+    """``vm_state``: a machine state to keep in the snapshot's VM-state area (see the module
+    docstring); ``vm_clock_nsec``: the guest's clock at the snapshot (the spec's field, which
+    `qemu-img snapshot -l` shows as VM CLOCK).
+
+    Ordering (inside the dirty bit):
+    0. the VM state, if any, goes to new data clusters and new L2 tables (unnamed: leaks);
     1. the snapshot's copy of the L1 table is written to new clusters (unnamed: a leak);
     2. every cluster the active L1 reaches gains a reference (refcount 1 -> 2);
     3. COPIED is cleared on the active entries that are now shared;
@@ -227,17 +309,23 @@ def create_snapshot(img: Qcow2Image, name: str) -> Snapshot:
         raise DiskError(f"{img.path}: a snapshot named {name!r} already exists")
     h = img.header
     with img.dirty():
-        clusters = -(-max(8 * len(img.l1), 1) // img.cs)
+        # The guest's entries of the active L1: whatever it maps past the disk (a VM state a
+        # QEMU revert left there) is not the new snapshot's.
+        guest = _guest_entries(img)
+        snap_l1 = [e & ~cl.COPIED for e in img.l1[:guest]] + [0] * (len(img.l1) - guest)
+        referenced = list(snap_l1)
+        if vm_state:
+            snap_l1 = _write_vm_state(img, vm_state, snap_l1)
+        clusters = -(-max(8 * len(snap_l1), 1) // img.cs)
         l1_off = img.refcounts.alloc(clusters)
-        snap_l1 = [e & ~cl.COPIED for e in img.l1]
         img.meta_write(l1_off, encode(_array(snap_l1)).ljust(clusters * img.cs, b"\0"),
                        "snapshot L1 table")
-        _walk(img, img.l1, +1)
+        _walk(img, referenced, +1)
         fix_copied_flags(img)
         ids = [int(s.id) for s in img.snapshots if s.id.isdigit()]
         now = time.time()
-        snap = Snapshot(str(max(ids, default=0) + 1), name, l1_off, len(img.l1), int(now),
-                        int((now % 1) * 1e9), 0, 0, h.size)
+        snap = Snapshot(str(max(ids, default=0) + 1), name, l1_off, len(snap_l1), int(now),
+                        int((now % 1) * 1e9), vm_clock_nsec, len(vm_state), h.size)
         _write_table(img, img.snapshots + [snap])
     return snap
 
@@ -252,10 +340,13 @@ def apply_snapshot(img: Qcow2Image, name: str) -> None:
     5. COPIED is set again where a refcount came back to 1.
     A kill before 3 leaves the old view and leaks; after it, the new view and leaks."""
     snap = _find(img, name)
-    if snap.l1_size > len(img.l1):
-        raise DiskError(f"{img.path}: snapshot {name!r} is larger than the image")
+    if snap.disk_size > img.size:
+        raise DiskError(f"{img.path}: snapshot {name!r} is of a {snap.disk_size:,}-byte disk, "
+                        f"larger than the image's {img.size:,} bytes")
     h = img.header
-    new_l1 = snapshot_l1(img, snap)
+    # The guest's part of the snapshot's L1 only: its VM-state entries stay the snapshot's
+    # (the active view never maps a VM state; it is read from the snapshot itself).
+    new_l1 = snapshot_l1(img, snap)[:min(_guest_entries(img), len(img.l1))]
     new_l1 += [0] * (len(img.l1) - len(new_l1))
     new_l1 = [e & ~cl.COPIED for e in new_l1]
     with img.dirty():

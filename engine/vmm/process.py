@@ -128,7 +128,7 @@ class VMHost:
             self.machine.flush_disks()
             t0 = time.monotonic()
             state = self.machine.get_state()
-            state["vm"] = {"paused": was_paused}
+            state["vm"] = {"paused": was_paused, "guest_ns": self.machine.clock.nanoseconds()}
             disks = {{"c": "hda", "d": "hdb"}[k]: d.path
                      for k, d in self.machine.hard_disks.items()}
             path = savestate.write(self.folder, state, self._fit(disks))
@@ -320,7 +320,9 @@ class VMHost:
 
     # ---- snapshots -------------------------------------------------------------------------
     def snapshot(self, args: dict) -> dict:
-        from disks.qcow2 import snapshot as snap
+        """take: every disk at once, with the machine's state (paused at an instruction
+        boundary, disks flushed; the VM runs on after). list, delete. Restore needs the VM
+        powered off (tui/control/snapshots.py)."""
         action, name = args.get("action"), args.get("name")
         if action not in ("take", "list", "delete"):
             raise CommandError("BadRequest", "action: expected take, list or delete (restore "
@@ -328,25 +330,36 @@ class VMHost:
         if self.temporary:
             raise CommandError("InvalidState", "snapshots are not available in a temporary "
                                "run: its disks are discarded at power-off")
-        images = self._snapshot_images()
+        images, letters = self._snapshot_images()
         if action == "list":
-            first = images[0] if images else None
-            return {"snapshots": [] if first is None else [
-                {"name": s.name, "id": s.id, "date": s.date_sec,
-                 "vm_clock_nsec": s.vm_clock_nsec} for s in snap.list_snapshots(first)]}
+            return {"snapshots": snapshots.describe(images)}
         if not isinstance(name, str) or not name.strip():
             raise CommandError("BadRequest", "name: expected a snapshot name")
-        with self._snap_lock, self._paused():
+        out: dict[str, Any] = {"name": name, "disks": [img.path for img in images]}
+        with self._snap_lock, self._paused() as paused:
             self.machine.flush_disks()
+            extra: dict[str, Any] = {}
+            if action == "take":
+                state = self.machine.get_state()
+                state["vm"] = {"paused": not paused.was_running,
+                               "guest_ns": self.machine.clock.nanoseconds()}
+                disks = {{"c": "hda", "d": "hdb"}[k]: d.path
+                         for k, d in self.machine.hard_disks.items()}
+                blob = savestate.encode(state, self._fit(disks))
+                on = snapshots.holder(images, letters)
+                extra = {"state": blob, "state_on": on, "clock_ns": state["vm"]["guest_ns"]}
+                out.update(state_bytes=len(blob), state_disk=images[on].path)
             try:
-                snapshots.apply_all(self.folder, images, action, name)
+                snapshots.apply_all(self.folder, images, action, name, **extra)
             except snapshots.SnapshotError as exc:
                 raise CommandError("Failed", str(exc)) from None
-        return {"name": name, "disks": [img.path for img in images]}
+        return out
 
-    def _snapshot_images(self) -> list[Any]:
+    def _snapshot_images(self) -> tuple[list[Any], list[str]]:
+        """The VM's writable disks and their drive letters; a raw one, or none at all, is
+        refused naming the way out (a snapshot is of the disks: the state rides on them)."""
         from disks.qcow2.image import Qcow2Image
-        images = []
+        images, letters = [], []
         for letter, drive in sorted(self.machine.drives.items()):
             if drive.readonly:
                 continue
@@ -354,15 +367,16 @@ class VMHost:
                 raise CommandError("Failed", str(snapshots.raw_refusal(f"{letter.upper()}:",
                                                                        drive.path)))
             images.append(drive.image)
+            letters.append(letter)
         if not images:
-            raise CommandError("Failed", "this VM has no writable disk to snapshot")
-        return images
+            raise CommandError("Failed", str(snapshots.no_disk_refusal(self.profile.name)))
+        return images, letters
 
     def _paused(self):
         host = self
 
         class Paused:
-            def __enter__(self) -> None:
+            def __enter__(self) -> Paused:
                 self.was_running = host.machine._resume.is_set()
                 host.machine.pause()
                 deadline = time.monotonic() + PAUSE_WAIT
@@ -371,6 +385,7 @@ class VMHost:
                         host.machine.resume()
                         raise CommandError("Failed", "the VM did not pause in time")
                     time.sleep(0.002)
+                return self
 
             def __exit__(self, *exc: object) -> None:
                 if self.was_running:

@@ -132,9 +132,13 @@ def decode(data: bytes, where: str = "saved state") -> tuple[dict, dict]:
 
 def write(folder: Path, state: dict, fit: dict) -> Path:
     """Write the state file atomically (temporary file, fsync, rename, fsync the folder)."""
+    return write_bytes(folder, encode(state, fit))
+
+
+def write_bytes(folder: Path, data: bytes) -> Path:
+    """``encode``'s bytes (a snapshot's machine state) as the state file, atomically."""
     path = folder / STATE_FILE
     tmp = path.with_name(path.name + ".tmp")
-    data = encode(state, fit)
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()

@@ -13,7 +13,9 @@ first calls ``recover()``, which finishes a leftover record: a take is rolled ba
 snapshot deleted from the disks that have it: the take never reported success), a delete is
 rolled forward (deleted from the disks that still have it), a restore is done again on every
 disk (applying a snapshot twice is applying it once, and nothing has run on the disks
-since). An operation that fails by itself, not killed, is finished the same way at once.
+since) and, when the snapshot holds a machine state, that state is written again as the VM's
+saved state (engine/vmm/savestate.py; the write is atomic). An operation that fails by
+itself, not killed, is finished the same way at once.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def intent(folder: Path, action: str, name: str, images: list) -> Iterator[None]
         yield                                             # 2. the caller's disk work
     except BaseException:
         try:
-            finish(record, images)
+            finish(record, images, folder)
         except Exception:
             pass                 # the record stays: the next open of the disks finishes it
         else:
@@ -49,7 +51,18 @@ def intent(folder: Path, action: str, name: str, images: list) -> Iterator[None]
     _remove(folder)                                       # 3. after the last flush
 
 
-def finish(record: dict, images: list) -> str:
+def restore_state(folder: Path, images: list, name: str) -> bool:
+    """The machine state snapshot ``name`` holds, made the VM's saved state (the last step
+    of a restore); False when the snapshot holds none."""
+    from engine.vmm import savestate, snapshots
+    found = snapshots.state_of(images, name)
+    if found is None:
+        return False
+    savestate.write_bytes(folder, found[0])
+    return True
+
+
+def finish(record: dict, images: list, folder: Path | None = None) -> str:
     """Bring every disk to the same side of an interrupted operation; says what it did."""
     from disks.qcow2 import snapshot as qs
     action, name = record.get("action"), record.get("name")
@@ -64,6 +77,8 @@ def finish(record: dict, images: list) -> str:
             continue
         img.flush()
         touched.append(os.path.basename(img.path))
+    if action == "restore" and folder is not None and restore_state(folder, images, str(name)):
+        touched.append("the machine state")
     verb = {"take": "rolled back (deleted from", "delete": "finished (deleted from",
             "restore": "finished (applied again to"}.get(str(action), "finished (")
     return (f"an interrupted snapshot {action} of {name!r} was {verb} "
@@ -82,7 +97,7 @@ def recover(folder: Path) -> str | None:
         for path in record.get("disks", []):
             if os.path.exists(path):
                 images.append(open_image(path, allow_outside_backing=True))
-        message = finish(record, images)
+        message = finish(record, images, folder)
     except DiskError as exc:
         raise ConfigError(f"{folder / RECORD}: an interrupted snapshot operation could not "
                           f"be finished: {exc}") from None

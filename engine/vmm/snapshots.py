@@ -6,6 +6,16 @@ image is checked before any is changed, so a name missing on one disk or already
 another changes nothing; the change itself runs under the VM folder's intent record
 (engine/vmm/snapshot_intent.py), which finishes a failure or a kill half-way: a take is
 rolled back, a delete or restore completed on every disk.
+
+Machine states. A snapshot taken of a running VM (or of a saved one) also keeps the
+machine's state: the saved-state bytes of engine/vmm/savestate.py (its own versioned format
+and checksum) in the qcow2 VM-state area of ONE disk, the holder: the first hard disk (C:,
+else D:), else the first diskette (A:, else B:), as QEMU keeps its vmstate on one device.
+Every disk of the snapshot gets the machine's clock in the entry's vm_clock_nsec (what
+`qemu-img snapshot -l` shows as VM CLOCK), which marks the others: a snapshot with a clock
+but no state on a disk has its state on another disk of the VM. Snapshots taken powered off
+have neither. Restoring a snapshot with a state makes it the VM's saved state (the VM is then
+``saved``; `xtbox vm start` resumes at the moment of the snapshot).
 """
 
 from __future__ import annotations
@@ -27,8 +37,17 @@ class SnapshotError(ConfigError):
 
 def raw_refusal(label: str, path: str) -> SnapshotError:
     return SnapshotError(f"drive {label} ({path}) is a raw image and raw images cannot hold "
-                         f"snapshots; convert it with `xtbox disk convert {path} NEW.qcow2` "
-                         "and attach the qcow2 copy")
+                         f"snapshots (nor a machine state); convert it with `xtbox disk "
+                         f"convert {path} NEW.qcow2` and attach the qcow2 copy, or suspend "
+                         "the VM with `xtbox vm save` to keep its state")
+
+
+def no_disk_refusal(vm: str) -> SnapshotError:
+    """A VM with no writable disk: a snapshot (and its machine state) lives in qcow2 disks,
+    so there is nowhere to keep one; a saved state needs no disk."""
+    return SnapshotError(f"VM {vm!r} has no writable qcow2 disk to hold a snapshot or its "
+                         f"machine state; `xtbox vm save {vm}` suspends it with its whole "
+                         "state instead")
 
 
 def check(images: Sequence[Any], action: str, name: str) -> None:
@@ -49,18 +68,64 @@ def check(images: Sequence[Any], action: str, name: str) -> None:
             raise SnapshotError(f"{img.path}: no snapshot named {name!r} (snapshots: {names})")
 
 
-def apply_all(folder: Path, images: Sequence[Any], action: str, name: str) -> None:
+def holder(images: Sequence[Any], letters: Sequence[str]) -> int:
+    """Which image keeps a snapshot's machine state (``letters``: each image's drive letter):
+    the first hard disk, else the first diskette (see the module docstring)."""
+    order = sorted(range(len(images)), key=lambda i: (letters[i] not in "cd", letters[i]))
+    return order[0]
+
+
+def describe(images: Sequence[Any]) -> list[dict]:
+    """The VM's snapshots (those of its first disk, in order), each with where and how big
+    its machine state is: ``state_bytes`` 0 and ``state_disk`` None for a disk-only one."""
+    out = []
+    for s in images[0].snapshots if images else ():
+        entry = {"name": s.name, "id": s.id, "date": s.date_sec,
+                 "vm_clock_nsec": s.vm_clock_nsec, "state_bytes": 0, "state_disk": None}
+        for img in images:
+            mine = next((t for t in img.snapshots if t.name == s.name), None)
+            if mine is not None and mine.vm_state_size:
+                entry["state_bytes"], entry["state_disk"] = mine.vm_state_size, img.path
+                break
+        out.append(entry)
+    return out
+
+
+def state_of(images: Sequence[Any], name: str) -> tuple[bytes, str] | None:
+    """(the machine state snapshot ``name`` holds, the disk it is on), or None."""
+    from disks.qcow2 import snapshot as qs
+    for img in images:
+        snap = next((t for t in img.snapshots if t.name == name), None)
+        if snap is not None and snap.vm_state_size:
+            try:
+                return qs.read_vm_state(img, name), img.path
+            except DiskError as exc:
+                raise SnapshotError(f"snapshot {name!r}: its machine state on {img.path} "
+                                    f"cannot be read: {exc}") from None
+    return None
+
+
+def apply_all(folder: Path, images: Sequence[Any], action: str, name: str, *,
+              state: bytes = b"", state_on: int = 0, clock_ns: int = 0) -> None:
     """``action`` (take, restore or delete) snapshot ``name`` on every image, each flushed
-    before the next is touched, all or none across the VM in ``folder``."""
+    before the next is touched, all or none across the VM in ``folder``. A take with
+    ``state`` keeps it on ``images[state_on]`` and ``clock_ns`` on all; a restore of a
+    snapshot with a state writes it as the VM's saved state once every disk is restored
+    (inside the intent record, so a kill in between is finished by writing it then)."""
     from disks.qcow2 import snapshot as qs
     check(images, action, name)
-    step = {"take": qs.create_snapshot, "restore": qs.apply_snapshot,
-            "delete": qs.delete_snapshot}[action]
     try:
         with snapshot_intent.intent(folder, action, name, list(images)):
-            for img in images:
-                step(img, name)
+            for i, img in enumerate(images):
+                if action == "take":
+                    qs.create_snapshot(img, name, state if i == state_on else b"", clock_ns)
+                elif action == "restore":
+                    qs.apply_snapshot(img, name)
+                else:
+                    qs.delete_snapshot(img, name)
                 img.flush()
+            if action == "restore":
+                snapshot_intent.restore_state(folder, images, name)
     except (DiskError, ConfigError, OSError) as exc:
         outcome = "no disk keeps it" if action == "take" else "finished on every disk it could"
         raise SnapshotError(f"snapshot {action} {name!r}: {exc} ({outcome})") from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.tui.conftest import wait_for
 from tui.app import XtboxApp
 from tui.control import manager
@@ -136,6 +138,40 @@ async def test_snapshots_take_restore_delete(home):
         await wait_for(pilot, lambda: screen_name(app) == "SnapshotsScreen"
                        and app.screen.snaps == [])
         assert manager.list_snapshots("snap") == []
+
+
+async def test_snapshot_screen_marks_machine_states(home):
+    manager.create_vm("live", demo=True)
+    manager.start_vm("live")
+    assert manager.expect("live", "xtbox>", timeout=30)
+    app = XtboxApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_listed(pilot, app, 1)
+        await pilot.press("S")
+        await wait_for(pilot, lambda: screen_name(app) == "SnapshotsScreen")
+        await pilot.press("t")                              # taken while running
+        await wait_for(pilot, lambda: screen_name(app) == "PromptScreen")
+        app.screen.query_one("#answer").value = "running"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: [s["name"] for s in app.screen.snaps] == ["running"])
+        assert any("with the machine state" in n.message for n in app._notifications)
+        manager.stop_vm("live")
+        await pilot.press("t")                              # taken powered off
+        await wait_for(pilot, lambda: screen_name(app) == "PromptScreen")
+        app.screen.query_one("#answer").value = "off"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app.screen.snaps) == 2)
+        await pilot.pause(0.1)
+        table = app.screen.query_one("#snaps")
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows[0][0] == "running" and re.fullmatch(r"machine state \d+ KiB", rows[0][2])
+        assert rows[1][0] == "off" and rows[1][2] == "disks only"
+        await pilot.press("r")                              # the cursor is on "running"
+        await wait_for(pilot, lambda: screen_name(app) == "ConfirmScreen")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any("Start resumes it" in n.message
+                                          for n in app._notifications))
+        assert manager.vm_info("live").state == "saved"
 
 
 async def test_disks_and_settings(home, tmp_path):

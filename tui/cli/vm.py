@@ -358,10 +358,19 @@ def _snapshot(args: argparse.Namespace) -> int:
         elif not snaps:
             print(f"VM {args.name!r} has no snapshots")
         for s in snaps if not args.json else ():
-            print(f"{s['name']:<24} {s['time']}")
+            print(f"{s['name']:<24} {s['time']}  {m.state_label(s)}")
         return 0
     if not args.snapshot:
         raise m.VMError(f"snapshot {args.action} needs a snapshot name")
-    {"take": m.take_snapshot, "restore": m.restore_snapshot,
+    if args.action == "take":
+        out = m.take_snapshot(args.name, args.snapshot) or {}
+        if out.get("state_bytes"):
+            print(f"snapshot {args.snapshot}: disks and {m.state_label(out)} "
+                  f"(kept on {out['state_disk']})")
+        return 0
+    {"restore": m.restore_snapshot,
      "delete": m.delete_snapshot}[args.action](args.name, args.snapshot)
+    if args.action == "restore" and m.vm_info(args.name).state == "saved":
+        print(f"snapshot {args.snapshot} restored with its machine state: `xtbox vm start "
+              f"{args.name}` resumes it")
     return 0

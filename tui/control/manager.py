@@ -21,7 +21,13 @@ from tui.control.runtime import (
     stop_vm,
     type_text,
 )
-from tui.control.snapshots import delete_snapshot, list_snapshots, restore_snapshot, take_snapshot
+from tui.control.snapshots import (
+    delete_snapshot,
+    list_snapshots,
+    restore_snapshot,
+    state_label,
+    take_snapshot,
+)
 from tui.control.vms import (
     VMError,
     VMInfo,
@@ -39,5 +45,5 @@ from tui.control.vms import (
 __all__ = ["VMError", "VMInfo", "change_media", "clone_vm", "command", "connect", "create_disk", "create_vm",
            "delete_snapshot", "delete_vm", "discard_state", "save_vm", "demo_base", "expect", "list_disks", "list_snapshots",
            "list_vms", "load", "modify_vm", "pause_vm", "reset_vm", "restore_snapshot",
-           "resume_vm", "screen", "screen_png", "start_vm", "status", "stop_vm", "take_snapshot", "type_text",
+           "resume_vm", "screen", "screen_png", "start_vm", "state_label", "status", "stop_vm", "take_snapshot", "type_text",
            "vm_info"]

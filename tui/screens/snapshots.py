@@ -1,5 +1,5 @@
-"""A VM's snapshots: list, take, restore, delete — each confirmed, restore refused (with the
-reason) while the VM runs."""
+"""A VM's snapshots: list (each marked with the machine state it holds, or "disks only"),
+take, restore, delete — each confirmed, restore refused (with the reason) while the VM runs."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class SnapshotsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Name", "Taken")
+        self.query_one(DataTable).add_columns("Name", "Taken", "Holds")
         self.reload()
 
     @work(thread=True, exclusive=True)
@@ -46,7 +46,7 @@ class SnapshotsScreen(Screen):
         table = self.query_one(DataTable)
         table.clear()
         for s in snaps:
-            table.add_row(s["name"], s["time"], key=s["name"])
+            table.add_row(s["name"], s["time"], manager.state_label(s), key=s["name"])
         self.query_one("#message", Label).update(message)
 
     def selected(self) -> str | None:
@@ -59,8 +59,13 @@ class SnapshotsScreen(Screen):
     @work(thread=True)
     def run(self, label: str, func, *args) -> None:
         try:
-            func(self.vm, *args)
-            self.app.call_from_thread(self.notify, f"{label}: done")
+            out = func(self.vm, *args)
+            done = f"{label}: done"
+            if isinstance(out, dict) and out.get("state_bytes"):
+                done += f", with the {manager.state_label(out)}"
+            elif func is manager.restore_snapshot and manager.vm_info(self.vm).state == "saved":
+                done += ": Start resumes it at that moment"
+            self.app.call_from_thread(self.notify, done)
         except ConfigError as exc:
             self.app.call_from_thread(self.notify, str(exc), title=label, severity="error",
                                       timeout=8)
