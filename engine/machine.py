@@ -129,6 +129,7 @@ class Machine:
         self._resume.set()
         self._reset_requested = False
         self._slice_end = 0
+        self._until: int | None = None       # run(guest_seconds=): the clock value to stop at
         self.log_lines: list[str] = []
         self.on_log: Callable[[str], None] | None = None
         self.debug_out: Callable[[bytes], None] = self._default_debug_out
@@ -357,6 +358,8 @@ class Machine:
 
     def _next_event(self, now: int) -> int | None:
         events = [t for t in (d.next_event(now) for d in self._timed) if t is not None]
+        if self._until is not None:
+            events.append(max(self._until, now))     # run(guest_seconds=): a stop, exactly
         return min(events) if events else None
 
     def _rescheduled(self, device: TimedDevice) -> None:
@@ -366,15 +369,21 @@ class Machine:
             self.cpu.request_stop()
 
     # ---- running -------------------------------------------------------------------------------
-    def run(self, max_seconds: float | None = None, *, instructions: int | None = None) -> int:
-        """Run until isa-debug-exit (its status), stop(), max_seconds or until the CPU's
-        instruction count reaches ``instructions`` (status 0; tests replay to a count)."""
+    def run(self, max_seconds: float | None = None, *, instructions: int | None = None,
+            guest_seconds: float | None = None) -> int:
+        """Run until isa-debug-exit (its status), stop(), max_seconds, until the CPU's
+        instruction count reaches ``instructions`` or the machine's clock reaches
+        ``guest_seconds`` since power-on (status 0; a deterministic run stops at the same
+        instruction every time: the limit is an event the slices end at)."""
         cpu, clock = self.cpu, self.clock
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        self._until = None if guest_seconds is None else round(guest_seconds * PIT_HZ)
         self.state = "running"
         clock.anchor_host()
         try:
             while not self._stop.is_set():
+                if self._until is not None and clock.now() >= self._until:
+                    break
                 if not self._resume.is_set():
                     self._wait_paused(deadline)
                     if deadline is not None and time.monotonic() >= deadline:
@@ -401,6 +410,7 @@ class Machine:
                 elif self.config.speed == "xt":
                     self._pace(deadline)
         finally:
+            self._until = None
             self.state = "stopped"
             self.flush_disks()
         return self.exit_status if self.exit_status is not None else 0
@@ -496,6 +506,10 @@ class Machine:
         self._resume.set()
         self._wake.set()
         self.cpu.request_stop()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
 
     def pause(self) -> None:
         if self._resume.is_set():

@@ -40,6 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write the screen at exit: text, or a PNG when PATH ends in .png")
     p.add_argument("--max-seconds", type=float, metavar="S")
     p.add_argument("--speed", choices=("max", "xt"), default="max")
+    p.add_argument("--deterministic", action="store_true",
+                   help="time from instructions only (as QEMU's -icount): the clock starts at "
+                   "2000-01-01 00:00 UTC, --type-after and --max-seconds count guest seconds, "
+                   "so the same images and options give the same run")
     p.add_argument("--stats", action="store_true", help="instructions, MIPS and time to stderr")
     p.set_defaults(handler=run)
 
@@ -70,7 +74,8 @@ def _config(args: argparse.Namespace, tmp: str):
     return MachineConfig(memory_kib=args.memory, fda=fda, fdb=args.fdb, hda=hard["hda"],
                          hdb=hard["hdb"], boot=args.boot or "ac",
                          serial=args.serial or ["none"], speed=args.speed, mouse=args.mouse,
-                         speaker=args.speaker, lpt=[args.lpt1, args.lpt2])
+                         speaker=args.speaker, lpt=[args.lpt1, args.lpt2],
+                         deterministic=args.deterministic)
 
 
 def _folder_disk(drive: str, value: str | None, tmp: str) -> str | None:
@@ -88,6 +93,11 @@ def run(args: argparse.Namespace) -> int:
     from disks import DiskError
     from engine.machine import Machine
     if args.display == "tui":
+        if args.deterministic:
+            print("xtbox: error: --deterministic runs without a display (--display none): "
+                  "keys from a terminal arrive at host moments, which no replay repeats",
+                  file=sys.stderr)
+            return 2
         return _run_console(args)
     with tempfile.TemporaryDirectory(prefix="xtbox-run-") as tmp:
         try:
@@ -117,13 +127,16 @@ def _screen_dump(machine, path: str) -> None:
 def _run(machine, args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: machine.stop())
-    if args.type_text is not None:
-        text = args.type_text.replace("\\n", "\n")
-        timer = threading.Timer(args.type_after, machine.type_text, (text,))
-        timer.daemon = True
-        timer.start()
     started = time.monotonic()
-    status = machine.run(max_seconds=args.max_seconds)
+    if args.deterministic:
+        status = _run_deterministic(machine, args)
+    else:
+        if args.type_text is not None:
+            text = args.type_text.replace("\\n", "\n")
+            timer = threading.Timer(args.type_after, machine.type_text, (text,))
+            timer.daemon = True
+            timer.start()
+        status = machine.run(max_seconds=args.max_seconds)
     elapsed = time.monotonic() - started
     failures = machine.bios.failures
     if failures:
@@ -137,6 +150,17 @@ def _run(machine, args: argparse.Namespace) -> int:
         print(f"instructions: {n:,}  guest MIPS: {n / max(elapsed, 1e-9) / 1e6:.2f}  "
               f"wall: {elapsed:.2f} s", file=sys.stderr)
     return status
+
+
+def _run_deterministic(machine, args: argparse.Namespace) -> int:
+    """--deterministic: the keys go in, and the run ends, at moments of the machine's own
+    clock (the slices end exactly there), never of the host's."""
+    if args.type_text is not None:
+        status = machine.run(guest_seconds=args.type_after)
+        if machine.exit_status is not None or machine.stop_requested:
+            return status
+        machine.type_text(args.type_text.replace("\\n", "\n"))
+    return machine.run(guest_seconds=args.max_seconds)
 
 
 def _run_console(args: argparse.Namespace) -> int:
