@@ -46,8 +46,9 @@ from engine.cpu import CPU
 from engine.drives import Drive, FloppyDrive
 from engine.errors import ConfigError
 from engine.idle import HALT, IdleMonitor, Wait
-from engine.serial import open_backend, open_printer_backend, parse_printer_spec
-from engine.sound import open_sink, parse_speaker_spec
+from engine.peripherals import check_peripherals
+from engine.serial import open_backend, open_printer_backend
+from engine.sound import open_sink
 from engine.video import GraphicsScreen, TextScreen
 
 PIT_HZ = 1_193_182
@@ -61,7 +62,6 @@ COM_IRQS = (4, 3)
 FLOPPY_LETTERS = ("a", "b")    # two diskette drives, as most PCs had; empty until given media
 LPT_BASES = (0x378, 0x278)
 LPT_IRQS = (7, 5)
-MOUSE_PORTS = ("none", "com1", "com2")
 
 
 @dataclass
@@ -99,22 +99,6 @@ class MachineConfig:
                 raise ConfigError(f"write-protected drive {drive!r}: expected fda, fdb, hda "
                                   "or hdb")
         check_peripherals(self.mouse, self.speaker, self.lpt, self.serial)
-
-
-def check_peripherals(mouse: str, speaker: str, lpt: list[str], serial: list[str]) -> None:
-    """The mouse, speaker and printer settings, each refused with one error naming it."""
-    if mouse not in MOUSE_PORTS:
-        raise ConfigError(f"mouse {mouse!r}: expected none, com1 or com2")
-    if mouse != "none":
-        spec = (list(serial) + ["none", "none"])[int(mouse[3]) - 1]
-        if spec.strip().lower() not in ("", "none"):
-            raise ConfigError(f"mouse on {mouse}: that port already has serial backend "
-                              f"{spec!r}; set it to none or put the mouse on the other port")
-    parse_speaker_spec(speaker)
-    if len(lpt) > 2:
-        raise ConfigError(f"{len(lpt)} printer ports: xtbox has LPT1 and LPT2")
-    for spec in lpt:
-        parse_printer_spec(spec)
 
 
 class Machine:

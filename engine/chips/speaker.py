@@ -18,7 +18,7 @@ and the sink is told where the sound resumes (a WAV gets the gap as zeros in one
 Without a sink (``--speaker none``) nothing is rendered at all.
 
 Sinks (engine/sound/) receive ``write(first_sample, samples)`` (16-bit signed, ``rate`` Hz,
-sample 0 at the speaker's creation), ``sound(on)`` when the speaker starts or stops sounding
+sample 0 at the speaker's creation), ``sound(on, at)`` when the speaker starts or stops sounding at sample ``at``
 (the terminal bell), and ``close(end_sample)``; ``live`` sinks (the host's audio device) get
 samples at least every RENDER_PERIOD through ``next_event``.
 """
@@ -42,7 +42,7 @@ class Sink(Protocol):
     live: bool
 
     def write(self, first: int, samples: array) -> None: ...
-    def sound(self, on: bool) -> None: ...
+    def sound(self, on: bool, at: int) -> None: ...
     def close(self, end: int) -> None: ...
 
 
@@ -190,14 +190,14 @@ class PCSpeaker(Chip):
 
     def _start_sound(self) -> None:
         self.sounding = True
-        self.sink.sound(True)
+        self.sink.sound(True, self._n)
         if self.sink.live:
             self.rescheduled()          # the host's device wants samples from now on
 
     def _stop_sound(self) -> None:
         self._flush()
         self.sounding = False
-        self.sink.sound(False)
+        self.sink.sound(False, self._n)
 
     def _flush(self) -> None:
         if self._out:

@@ -58,14 +58,16 @@ class BellSink:
         self._n = 0
 
     def write(self, first: int, samples: array) -> None:
-        self._n = first + len(samples)
+        pass
 
-    def sound(self, on: bool) -> None:
-        if on and self._n - self._last_end >= self.MIN_GAP:
+    def sound(self, on: bool, at: int) -> None:
+        # ``at`` is the speaker's sample clock, silences included (the samples written
+        # stop at each sound's end, so they cannot measure the gap before the next).
+        if on and at - self._last_end >= self.MIN_GAP:
             self.rings += 1
             self.on_bell()
         if not on:
-            self._last_end = self._n
+            self._last_end = at
 
     def close(self, end: int) -> None:
         pass

@@ -76,7 +76,7 @@ class HostSink:
                 del self._queue[:excess]
                 self.dropped += excess
 
-    def sound(self, on: bool) -> None:
+    def sound(self, on: bool, at: int) -> None:
         if on and self.available:
             with self._lock:
                 if len(self._queue) < LEAD:

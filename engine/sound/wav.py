@@ -64,7 +64,7 @@ class WavSink:
         self.file.seek(here)
         self.file.flush()
 
-    def sound(self, on: bool) -> None:
+    def sound(self, on: bool, at: int) -> None:
         pass
 
     def close(self, end: int) -> None:

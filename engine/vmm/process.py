@@ -56,7 +56,13 @@ class VMHost:
         self.machine = Machine(MachineConfig(
             memory_kib=profile.memory_kib, display=profile.display, boot=profile.boot,
             serial=list(profile.serial), speed=profile.speed,
-            write_protected=tuple(profile.write_protected), **disks))
+            write_protected=tuple(profile.write_protected), mouse=profile.mouse,
+            speaker=profile.speaker, lpt=list(profile.lpt), **disks))
+        # The VM's log (its stderr, kept by the supervisor) gets what the machine said while
+        # it was built (e.g. `speaker = "host"` without an audio device: said once) and on.
+        for line in self.machine.log_lines:
+            print(f"xtbox: {line}", file=sys.stderr)
+        self.machine.on_log = lambda line: print(f"xtbox: {line}", file=sys.stderr)
         self.end_state = "poweroff"
         if saved is not None:
             self._resume_from(saved)
@@ -66,17 +72,19 @@ class VMHost:
             "reset": self._simple(self.machine.reset), "keys": self.keys, "type": self.type,
             "screen": self.screen, "snapshot": self.snapshot,
             "serial-reconnect": self.serial_reconnect, "media": self.media,
-            "save": self.save}
+            "save": self.save, "mouse": self.mouse}
         self.server = ControlServer(
             self.folder / runstate.SOCKET,
             {"version": 1, "vm": profile.name, "uuid": profile.uuid, "pid": os.getpid()},
             handlers, self.machine.screen, self.public_state)
+        self.machine.on_bell = self.server.ring      # speaker = "bell": a "bell" event
 
     # ---- saved states ------------------------------------------------------------------------
     def _fit(self, disks: dict[str, str]) -> dict:
         p = self.profile
         return savestate.fit_of(p.memory_kib, p.display,
-                                {k: v for k, v in disks.items() if k in ("hda", "hdb")})
+                                {k: v for k, v in disks.items() if k in ("hda", "hdb")},
+                                mouse=p.mouse)
 
     def _saved_state(self, disks: dict[str, str]) -> dict | None:
         """The state this start resumes from, checked against the profile (StateError)."""
@@ -240,6 +248,7 @@ class VMHost:
                 "idle": stats.get("idle", {}),
                 "serial": serial_status() if serial_status else [],
                 "media": self.media_status(),
+                **m.peripheral_status(),
                 "screen": {"cols": screen.cols, "rows": screen.rows, "mda": screen.mda}}
 
     def stop(self, _args: dict) -> dict:
@@ -254,6 +263,28 @@ class VMHost:
         except ConfigError as exc:
             raise CommandError("BadRequest", str(exc)) from None
         return {}
+
+    def mouse(self, args: dict) -> dict:
+        """Move the serial mouse by ``dx``/``dy`` counts (+x right, +y down) and, if
+        ``buttons`` is given (names or bits), hold exactly those buttons."""
+        from engine.chips.serial_mouse import parse_buttons
+        dx, dy = args.get("dx", 0), args.get("dy", 0)
+        for key, value in (("dx", dx), ("dy", dy)):
+            if isinstance(value, bool) or not isinstance(value, int) \
+                    or not -32768 <= value <= 32767:
+                raise CommandError("BadRequest", f"{key} {value!r}: expected counts, an "
+                                   "integer from -32768 to 32767")
+        buttons = args.get("buttons")
+        try:
+            bits = None if buttons is None else parse_buttons(buttons)
+        except (ValueError, TypeError) as exc:
+            raise CommandError("BadRequest", f"buttons: {exc}") from None
+        try:
+            self.machine.mouse_event(dx, dy, bits)
+        except ConfigError as exc:
+            raise CommandError("InvalidState", str(exc)) from None
+        self.server.soon(*ECHO_DELAYS)
+        return self.machine.peripheral_status()["mouse"]
 
     def media(self, args: dict) -> dict:
         """Change the diskette in drive A: or B: (``image`` null empties the drive)."""

@@ -14,6 +14,10 @@ do comments. Every error names the file, the key and the form expected.
     write_protected = []     # drives whose image is opened read-only, e.g. ["fdb"]
     [drives]                 # fda fdb hda hdb -> image path (relative to this folder)
     hda = "disk-c.qcow2"     # or "folder:PATH": a host folder as a DOS disk (hda, hdb)
+    mouse = "none"           # none | com1 | com2: a Microsoft serial mouse on that port
+    speaker = "none"         # none | bell | wav:PATH | host (engine/sound)
+    lpt1 = "none"            # printer ports: none | file:PATH | pty | tcp-server:[HOST:]PORT
+    lpt2 = "none"
     [serial]                 # com1 com2 -> backend spec (see engine.serial)
     com1 = "none"
 """
@@ -33,6 +37,7 @@ from tomlkit.exceptions import TOMLKitError
 
 from disks.fat.folder import PREFIX as FOLDER_PREFIX  # folder:PATH, a host folder as a disk
 from engine.errors import ConfigError
+from engine.peripherals import check_mouse, check_mouse_port_free, check_printer, check_speaker
 
 PROFILE_NAME = "vm.toml"
 DRIVES = ("fda", "fdb", "hda", "hdb")
@@ -41,6 +46,7 @@ PORTS = ("com1", "com2")
 DISPLAYS = ("cga", "mda")
 BOOT_ORDERS = ("a", "c", "ac", "ca")
 SPEEDS = ("max", "xt")
+LPTS = ("lpt1", "lpt2")
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
 
 
@@ -87,6 +93,9 @@ class Profile:
     speed: str = "max"
     notes: str = ""
     write_protected: list[str] = field(default_factory=list)
+    mouse: str = "none"
+    speaker: str = "none"
+    lpt: list[str] = field(default_factory=lambda: ["none", "none"])
     _doc: Any = field(default=None, repr=False, compare=False)
 
     @property
@@ -172,6 +181,23 @@ class Profile:
                 check_serial_spec(spec)
             except ConfigError as exc:
                 raise ProfileError(f"{where}: serial.{port}: {exc}") from None
+        self._validate_peripherals(where)
+
+    def _validate_peripherals(self, where: str) -> None:
+        """mouse, speaker, lpt1, lpt2: the checks `xtbox run` makes (engine/peripherals.py),
+        each error prefixed with the file and key."""
+        checks = [("mouse", lambda: check_mouse(self.mouse)),
+                  ("speaker", lambda: check_speaker(self.speaker))]
+        if len(self.lpt) != 2:
+            raise ProfileError(f"{where}: lpt: got {self.lpt!r}, expected lpt1 and lpt2")
+        for key, spec in zip(LPTS, self.lpt, strict=True):
+            checks.append((key, lambda spec=spec: check_printer(spec)))
+        checks.append(("mouse", lambda: check_mouse_port_free(self.mouse, self.serial)))
+        for key, check in checks:
+            try:
+                check()
+            except ConfigError as exc:
+                raise ProfileError(f"{where}: {key}: {exc}") from None
 
     # ---- load / save -----------------------------------------------------------------------
     @classmethod
@@ -213,7 +239,9 @@ class Profile:
             drives={d: (drives_t.get(d) or None) for d in DRIVES},
             serial=[serial_t.get(p, "none") for p in PORTS],
             speed=data.get("speed", "max"), notes=data.get("notes", ""),
-            write_protected=data.get("write_protected", []), _doc=doc)
+            write_protected=data.get("write_protected", []),
+            mouse=data.get("mouse", "none"), speaker=data.get("speaker", "none"),
+            lpt=[data.get(k, "none") for k in LPTS], _doc=doc)
         profile.validate()
         return profile
 
@@ -223,7 +251,9 @@ class Profile:
         doc = self._doc if self._doc is not None else tomlkit.document()
         for key, value in (("name", self.name), ("uuid", self.uuid),
                            ("memory_kib", self.memory_kib), ("display", self.display),
-                           ("boot", self.boot), ("speed", self.speed), ("notes", self.notes)):
+                           ("boot", self.boot), ("speed", self.speed), ("notes", self.notes),
+                           ("mouse", self.mouse), ("speaker", self.speaker),
+                           *zip(LPTS, self.lpt, strict=True)):
             doc[key] = value
         protected = sorted(set(self.write_protected), key=DRIVES.index)
         if protected:

@@ -6,16 +6,19 @@ Every message is one JSON object on one line (UTF-8, ``\\n``-terminated).
     client command:      {"execute": CMD, "arguments": {...}, "id": ANY}   (arguments, id optional)
     success reply:       {"return": VALUE, "id": ANY}
     error reply:         {"error": {"class": CLASS, "desc": TEXT}, "id": ANY}
-    event (async):       {"event": "screen" | "state", "data": {...}}
+    event (async):       {"event": "screen" | "state" | "bell", "data": {...}}
 
 Commands: ``status``, ``pause``, ``resume``, ``stop`` (power off; disks flushed), ``save``
 (suspend: the whole machine to its state file, then the process ends), ``reset``,
 ``keys`` {scancodes: [int]}, ``type`` {text}, ``screen``, ``snapshot`` {action: take|list|
 delete, name}, ``media`` {drive: a|b, image: PATH|null, readonly} (change a diskette; null
 ejects; a relative PATH is the VM folder's), ``serial-reconnect`` {port: com1|com2},
-``subscribe`` {events: ["screen", "state"]} — after which the connection also receives
-events: a full screen first, then only the rows that changed, at most ``SCREEN_HZ`` times a
-second, and every state change. Error classes: ``BadRequest`` (malformed
+``mouse`` {dx, dy, buttons} (move the serial mouse by counts, +y down; buttons, a list of
+left/right/middle or bits 1/2/4, held from now on; left out: unchanged),
+``subscribe`` {events: ["screen", "state", "bell"]} — after which the connection also
+receives events: a full screen first, then only the rows that changed, at most ``SCREEN_HZ``
+times a second, every state change, and (``bell``) {count} when the guest beeped on a VM
+whose speaker is ``bell``. Error classes: ``BadRequest`` (malformed
 message or arguments), ``CommandNotFound``, ``InvalidState`` (e.g. snapshot of a stopped VM),
 ``Failed`` (the command ran and failed; desc says why).
 """
@@ -32,7 +35,8 @@ VERSION = 1
 SCREEN_HZ = 30
 MAX_LINE = 1 << 20
 COMMANDS = ("status", "pause", "resume", "stop", "reset", "keys", "type", "screen",
-            "snapshot", "media", "serial-reconnect", "save", "subscribe")
+            "snapshot", "media", "serial-reconnect", "save", "mouse", "subscribe")
+EVENTS = ("screen", "state", "bell")
 
 
 class ProtocolError(Exception):

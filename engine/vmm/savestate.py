@@ -13,7 +13,7 @@ Format, version 1 (all integers little-endian)::
 ``state`` is ``Machine.get_state()`` without its RAM: the CPU, the clock and every
 registered device, in plain JSON; byte strings (the keyboard's host queue, serial bytes in
 flight) are objects ``{"b64": "..."}``. ``fit`` is what the state depends on in the VM's
-profile (memory, display adapter, hard disks by path and size): a profile changed since is
+profile (memory, display adapter, hard disks by path and size, the mouse's port): a profile changed since is
 refused with what changed, as a machine of another shape cannot run this state. A file
 whose CRC does not match, or that ends early, is "damaged" (``StateError``); it can then
 only be discarded. Why a CRC and compression: the RAM is most of the state and mostly
@@ -62,9 +62,11 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def fit_of(memory_kib: int, display: str, hard_disks: dict[str, str]) -> dict:
+def fit_of(memory_kib: int, display: str, hard_disks: dict[str, str],
+           mouse: str = "none") -> dict:
     """What a saved state needs of the machine it resumes in (``hard_disks``: hda/hdb ->
-    image path)."""
+    image path; ``mouse``: the COM port whose UART has the serial mouse at its far end, which
+    the guest's driver found and talks to)."""
     disks = {}
     for letter, path in sorted(hard_disks.items()):
         try:
@@ -72,7 +74,7 @@ def fit_of(memory_kib: int, display: str, hard_disks: dict[str, str]) -> dict:
         except OSError:
             size = None
         disks[letter] = {"path": os.path.abspath(path), "size": size}
-    return {"memory_kib": memory_kib, "display": display, "hard_disks": disks}
+    return {"memory_kib": memory_kib, "display": display, "hard_disks": disks, "mouse": mouse}
 
 
 def misfit(saved: dict, now: dict) -> list[str]:
@@ -82,6 +84,8 @@ def misfit(saved: dict, now: dict) -> list[str]:
         out.append(f"memory {saved.get('memory_kib')} KiB -> {now['memory_kib']} KiB")
     if saved.get("display") != now["display"]:
         out.append(f"display adapter {saved.get('display')} -> {now['display']}")
+    if saved.get("mouse", "none") != now.get("mouse", "none"):
+        out.append(f"mouse {saved.get('mouse', 'none')} -> {now.get('mouse', 'none')}")
     was, isnow = saved.get("hard_disks", {}), now["hard_disks"]
     for drive in sorted(set(was) | set(isnow)):
         a, b = was.get(drive), isnow.get(drive)

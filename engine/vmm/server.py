@@ -86,6 +86,7 @@ class ControlServer:
         self._closing = threading.Event()
         self._wake = threading.Event()
         self._urgent = False
+        self._bells = 0                 # beeps not yet sent as "bell" events
         self._pokes: list[float] = []
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -132,6 +133,13 @@ class ControlServer:
         """Something changed (state): publish now rather than at the next tick."""
         self._urgent = True
         self._wake.set()
+
+    def ring(self) -> None:
+        """The guest beeped (speaker = "bell"). Called on the emulation thread, which must
+        never wait on a client's socket: counted here, sent by the publisher."""
+        with self._lock:
+            self._bells += 1
+        self.notify()
 
     def soon(self, *delays: float) -> None:
         """Publish again after each of ``delays`` seconds (input was just queued for the guest:
@@ -215,8 +223,9 @@ class ControlServer:
 
     def _subscribe(self, conn: Connection, args: dict) -> dict:
         events = args.get("events", ["screen", "state"])
-        if not isinstance(events, list) or any(e not in ("screen", "state") for e in events):
-            raise CommandError("BadRequest", "events: expected a list of 'screen', 'state'")
+        if not isinstance(events, list) or any(e not in protocol.EVENTS for e in events):
+            raise CommandError("BadRequest", "events: expected a list of "
+                               + ", ".join(repr(e) for e in protocol.EVENTS))
         conn.events = set(events)
         conn.feed = ScreenFeed()
         conn.last_state = None
@@ -240,6 +249,8 @@ class ControlServer:
             if now >= next_tick or poked or urgent:
                 if subscribers:
                     self.publish_once(subscribers)
+                else:
+                    self._bells = 0           # a beep nobody heard is not rung later
                 if now >= next_tick:
                     next_tick = now + period
             wake_at = next_tick if first_poke is None else min(next_tick, first_poke)
@@ -249,7 +260,11 @@ class ControlServer:
     def publish_once(self, subscribers: list[Connection]) -> None:
         state = self.state()
         screen = None
+        with self._lock:
+            bells, self._bells = self._bells, 0
         for conn in subscribers:
+            if bells and "bell" in conn.events:
+                conn.send({"event": "bell", "data": {"count": bells}})
             if "state" in conn.events and conn.last_state != state:
                 conn.last_state = state
                 conn.send({"event": "state", "data": state})

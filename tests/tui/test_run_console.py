@@ -33,7 +33,7 @@ async def test_console_only_app_powers_off_from_the_menu(home):
         ids = [app.screen.query_one("#menu").get_option_at_index(i).id
                for i in range(app.screen.query_one("#menu").option_count)]
         assert "leave" not in ids and ids[0] == "poweroff"   # no manager to go back to
-        assert set(ids) == {key for key, _ in CHOICES} - {"leave"}
+        assert set(ids) == {key for key, _ in CHOICES} - {"leave", "mouse"}   # no mouse here
         await pilot.press("enter")
         await wait_for(pilot, lambda: manager.vm_info("run").state == "poweroff", timeout=30)
         await wait_for(pilot, lambda: not app.is_running, timeout=15)

@@ -200,3 +200,22 @@ def test_console_at_80x24_with_the_prompt_on_the_last_row(fixed_home, snap_compa
         view.refresh()
         await pilot.pause(0.3)
     assert snap_compare(XtboxApp(), terminal_size=(80, 24), run_before=steady(run_before))
+
+
+def test_edit_form_peripherals(fixed_home, snap_compare):
+    """The editor's ports section: COM ports, mouse, speaker, LPT1/LPT2 and an error line."""
+    manager.create_vm("dos", demo=True, mouse="com1", speaker="wav:beeps.wav",
+                      lpt1="file:out.prn")
+
+    async def run_before(pilot) -> None:
+        await vms_listed(1)(pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "VMFormScreen")
+        form = pilot.app.screen
+        form.query_one("#com1_kind").value = "pty"          # the mouse's port: refused
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        form.query_one("#lpt2_kind").focus()
+        form.query_one("#lpt2_error").scroll_visible(animate=False)
+        await pilot.pause(0.3)
+    assert snap_compare(XtboxApp(), terminal_size=SIZE, run_before=steady(run_before))

@@ -181,7 +181,8 @@ def _run_console(args: argparse.Namespace) -> int:
                                   "number")
             manager.create_vm(name, memory_kib=args.memory, boot=args.boot,
                               serial=args.serial or None, speed=args.speed,
-                              demo=not any(drives.values()), **drives)
+                              demo=not any(drives.values()), mouse=args.mouse,
+                              speaker=args.speaker, lpt1=args.lpt1, lpt2=args.lpt2, **drives)
             manager.start_vm(name)
         except (ConfigError, manager.VMError) as exc:
             print(f"xtbox: error: {exc}", file=sys.stderr)

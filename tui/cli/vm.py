@@ -46,6 +46,13 @@ def _settings(p: argparse.ArgumentParser, *, creating: bool) -> None:
     p.add_argument("--serial", action="append", metavar="SPEC",
                    help="COM1, then COM2 (repeat): none, stdio, file:PATH, pty, "
                    "tcp-server:HOST:PORT, a pyserial URL or a device path")
+    p.add_argument("--mouse", metavar="PORT", help="a Microsoft serial mouse on com1 or com2 "
+                   "(that port's serial backend must be none), or none")
+    p.add_argument("--speaker", metavar="SPEC", help="PC speaker: none, bell (the terminal "
+                   "bell), wav:PATH or host (the host's audio device)")
+    for n in (1, 2):
+        p.add_argument(f"--lpt{n}", metavar="SPEC", help=f"printer port LPT{n}: none, "
+                       "file:PATH, pty or tcp-server:[HOST:]PORT")
     p.add_argument("--speed", choices=("max", "xt"))
     p.add_argument("--notes")
 
@@ -96,6 +103,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write-protect the diskette (the guest gets 'write protected')")
     p.add_argument("--save", action="store_true",
                    help="running VM: keep the change in its profile too")
+    p = add("mouse", _mouse, "move the VM's serial mouse by DX DY counts (+DY is down) "
+            "and hold --buttons (none held without it)")
+    p.add_argument("dx", type=int, metavar="DX")
+    p.add_argument("dy", type=int, metavar="DY")
+    p.add_argument("--buttons", default="", metavar="LIST",
+                   help="buttons held: left, right, middle, comma-separated")
     p = add("status", _status, "state, speed, disk activity, serial ports, diskettes")
     p.add_argument("--json", action="store_true")
     p = add("screenshot", _screenshot, "the guest's screen (text, SVG or PNG)")
@@ -120,7 +133,9 @@ def _m():
 def _drive_changes(args: argparse.Namespace, *, creating: bool) -> dict:
     out = {}
     for key, attr in (("memory_kib", "memory"), ("display", "display"), ("boot", "boot"),
-                      ("speed", "speed"), ("notes", "notes"), ("serial", "serial")):
+                      ("speed", "speed"), ("notes", "notes"), ("serial", "serial"),
+                      ("mouse", "mouse"), ("speaker", "speaker"), ("lpt1", "lpt1"),
+                      ("lpt2", "lpt2")):
         value = getattr(args, attr)
         if value is not None:
             out[key] = value
@@ -164,7 +179,9 @@ def _info_dict(v) -> dict:
     return {"name": v.name, "uuid": v.uuid, "state": v.state, "reason": v.reason,
             "pid": v.pid, "memory_kib": v.memory_kib, "display": v.display,
             "boot": p.boot if p else None, "speed": p.speed if p else None,
-            "disks": v.disks, "serial": p.serial if p else None, "snapshots": v.snapshots,
+            "disks": v.disks, "serial": p.serial if p else None,
+            "mouse": p.mouse if p else None, "speaker": p.speaker if p else None,
+            "lpt": p.lpt if p else None, "snapshots": v.snapshots,
             "temporary": v.temporary, "notes": p.notes if p else None, "folder": str(v.folder)}
 
 
@@ -259,6 +276,16 @@ def _media(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mouse(args: argparse.Namespace) -> int:
+    names = [b.strip() for b in args.buttons.split(",") if b.strip()]
+    for b in names:
+        if b.lower() not in ("left", "right", "middle"):
+            raise _m().VMError(f"--buttons {args.buttons!r}: {b!r} is not a button; expected "
+                               "left, right and/or middle, comma-separated")
+    _m().mouse(args.name, args.dx, args.dy, names)
+    return 0
+
+
 def _simple(args: argparse.Namespace) -> int:
     m = _m()
     {"stop": m.stop_vm, "pause": m.pause_vm, "resume": m.resume_vm,
@@ -301,7 +328,39 @@ def _status(args: argparse.Namespace) -> int:
                   + (f"; {port['discarded']:,} guest bytes dropped while no client was "
                      "connected" if port.get("discarded") else "")
                   + (f"; {port['dropped']:,} host bytes dropped" if port.get("dropped") else ""))
+    for line in peripheral_lines(live, info.profile):
+        print(f"  {line}")
     return 0
+
+
+def peripheral_lines(live: dict | None, profile) -> list[str]:
+    """Mouse, speaker and printer ports: live figures when running, else the profile's."""
+    if live and "mouse" in live:
+        mouse, speaker = live["mouse"], live["speaker"]
+        lines = []
+        if mouse["port"] != "none":
+            lines.append(f"mouse: {mouse['port']} {mouse.get('detail', '')}; "
+                         f"{mouse.get('resets', 0)} driver reset(s), "
+                         f"{mouse.get('reports', 0):,} reports")
+        if speaker["spec"] != "none":
+            lines.append(f"speaker: {speaker['spec']}"
+                         + ("" if speaker.get("available", True) else " (no audio device: "
+                            "silent)") + (" sounding" if speaker.get("sounding") else ""))
+        for lpt in live.get("printers", []):
+            if lpt["spec"] != "none":
+                lines.append(f"{lpt['port']}: {lpt['spec']} "
+                             f"{'connected' if lpt.get('connected') else 'disconnected'}"
+                             + (f" {lpt['detail']}" if lpt.get("detail") else "")
+                             + f"; {lpt.get('printed', 0):,} bytes printed")
+        return lines
+    if profile is None:
+        return []
+    lines = [f"{key}: {value}" for key, value in (("mouse", profile.mouse),
+                                                  ("speaker", profile.speaker),
+                                                  ("lpt1", profile.lpt[0]),
+                                                  ("lpt2", profile.lpt[1]))
+             if value != "none"]
+    return lines
 
 
 def _screenshot(args: argparse.Namespace) -> int:

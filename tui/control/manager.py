@@ -10,6 +10,7 @@ from tui.control.runtime import (
     connect,
     discard_state,
     expect,
+    mouse,
     pause_vm,
     reset_vm,
     resume_vm,
@@ -44,6 +45,6 @@ from tui.control.vms import (
 
 __all__ = ["VMError", "VMInfo", "change_media", "clone_vm", "command", "connect", "create_disk", "create_vm",
            "delete_snapshot", "delete_vm", "discard_state", "save_vm", "demo_base", "expect", "list_disks", "list_snapshots",
-           "list_vms", "load", "modify_vm", "pause_vm", "reset_vm", "restore_snapshot",
+           "list_vms", "load", "modify_vm", "mouse", "pause_vm", "reset_vm", "restore_snapshot",
            "resume_vm", "screen", "screen_png", "start_vm", "state_label", "status", "stop_vm", "take_snapshot", "type_text",
            "vm_info"]

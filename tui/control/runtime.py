@@ -132,6 +132,15 @@ def type_text(name: str, text: str) -> None:
     command(name, "type", text=text)
 
 
+def mouse(name: str, dx: int, dy: int, buttons: list[str] | int | None = None) -> dict:
+    """Move the VM's serial mouse (counts, +y down); ``buttons`` held from now on (None:
+    unchanged). Returns the mouse's status (reports sent so far...)."""
+    args: dict = {"dx": dx, "dy": dy}
+    if buttons is not None:
+        args["buttons"] = buttons
+    return command(name, "mouse", **args)
+
+
 def screen(name: str) -> dict:
     return command(name, "screen")
 

@@ -194,7 +194,8 @@ def demo_base() -> Path:
 def create_vm(name: str, *, memory_kib: int = 640, display: str = "cga", boot: str | None = None,
               fda: str | None = None, fdb: str | None = None, hda: str | None = None,
               hdb: str | None = None, serial: list[str] | None = None, speed: str = "max",
-              notes: str = "", demo: bool = False) -> Profile:
+              notes: str = "", demo: bool = False, mouse: str = "none",
+              speaker: str = "none", lpt1: str = "none", lpt2: str = "none") -> Profile:
     check_name(name)
     folder = folder_of(name)
     if (folder / PROFILE_NAME).exists():
@@ -212,7 +213,8 @@ def create_vm(name: str, *, memory_kib: int = 640, display: str = "cga", boot: s
     if boot is None:
         boot = "c" if (hda and not (fda or demo)) else "a" if not hda else "ac"
     profile = Profile(name=name, folder=folder, memory_kib=memory_kib, display=display,
-                      boot=boot, drives=drives, serial=serial, speed=speed, notes=notes)
+                      boot=boot, drives=drives, serial=serial, speed=speed, notes=notes,
+                      mouse=mouse, speaker=speaker, lpt=[lpt1, lpt2])
     profile.validate()                       # before anything touches the disk
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -277,8 +279,10 @@ def modify_vm(name: str, *, new_name: str | None = None, **changes) -> Profile:
             if len(value) > 2:
                 raise VMError(f"{len(value)} serial ports given: the PC has COM1 and COM2")
             profile.serial = value
-        elif key in ("memory_kib", "display", "boot", "speed", "notes"):
+        elif key in ("memory_kib", "display", "boot", "speed", "notes", "mouse", "speaker"):
             setattr(profile, key, value)
+        elif key in ("lpt1", "lpt2"):
+            profile.lpt[int(key[3]) - 1] = value
         else:
             raise VMError(f"unknown setting {key!r}")
     profile.validate()

@@ -8,10 +8,15 @@ stays visible from 80 columns on. The status line can be forced on or off from t
 Every key goes to the guest except the host key (Ctrl+] by default, configurable in
 Settings), which opens the console menu: back to the manager (the VM keeps running), keys the
 terminal cannot deliver (Ctrl+Alt+Del, Ctrl+Break, Pause, PrtSc, SysRq, any combination),
-pause, reset, copy, screenshot. Alt+key from terminals that send Alt as an ESC prefix is read
+pause, reset, copy, screenshot, release or capture the mouse. Alt+key from terminals that send Alt as an ESC prefix is read
 as Alt while the console is shown (tui/alt_prefix.py). Screen updates come
 from a thread worker subscribed to the VM's control socket; the VM sends at most 30 a second,
 each holding only the rows that changed, so a guest scrolling flat out cannot flood the UI.
+
+On a VM with a serial mouse the terminal's mouse is the guest's while captured (tui/mouse.py:
+the pointer's cell over the view, as counts such that a sweep across the view crosses the
+guest's screen; left, right and middle buttons). On a VM whose speaker is ``bell`` each beep
+the VM reports rings the terminal's bell while this console is the screen shown.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from engine.errors import ConfigError
 from tui import alt_prefix, kitty
 from tui.control import manager
 from tui.keys import KeyRouter
+from tui.mouse import BUTTON_BITS, MouseMapper, MouseQueue
 from tui.widgets.console_view import ConsoleView
 from tui.widgets.graphics_view import SCALES, GraphicsView
 
@@ -38,6 +44,10 @@ class ScreenUpdate(Message):
     def __init__(self, data: dict) -> None:
         super().__init__()
         self.data = data
+
+
+class Bell(Message):
+    """The guest beeped (a VM whose speaker is ``bell``)."""
 
 
 class VMGone(Message):
@@ -61,6 +71,11 @@ class ConsoleScreen(Screen):
         self.escapes = alt_prefix.EscapeJoiner()
         self.media: dict[str, str | None] = {}   # drive letter -> image, from the status poll
         self.status_wanted: bool | None = None      # None: shown when there is room
+        self.mouse_port: str | None = None          # com1/com2 once the status says so
+        self.mouse_captured = True                  # the terminal's mouse drives the guest's
+        self.mouse_map = MouseMapper()
+        self.mouse_queue = MouseQueue()
+        self.bells = 0                              # beeps rung on the terminal
 
     def compose(self) -> ComposeResult:
         yield ConsoleView(id="console")
@@ -94,11 +109,14 @@ class ConsoleScreen(Screen):
         self.client = client
         worker = get_current_worker()
         try:
-            for event in client.subscribe(("screen", "state"), stop=lambda: worker.is_cancelled):
+            for event in client.subscribe(("screen", "state", "bell"),
+                                          stop=lambda: worker.is_cancelled):
                 if event["event"] == "screen":
                     self.post_message(ScreenUpdate(event["data"]))
                 elif event["event"] == "state":
                     self.state = event["data"]["state"]
+                elif event["event"] == "bell":
+                    self.post_message(Bell())
         finally:
             client.close()
         if not worker.is_cancelled:
@@ -118,8 +136,15 @@ class ConsoleScreen(Screen):
         if (text_view.cols, text_view.rows) != shape:
             self.fit()
 
+    @on(Bell)
+    def ring(self) -> None:
+        if self.app.screen is self:            # the console shows this VM
+            self.bells += 1
+            self.app.bell()
+
     def on_resize(self, event: events.Resize) -> None:
         self.fit()
+        self.mouse_map.reset()
 
     def fit(self) -> None:
         """Size the console for the terminal (see the module docstring): the status line when
@@ -156,12 +181,26 @@ class ConsoleScreen(Screen):
         except ConfigError:
             return
         self.media = {m["drive"]: m.get("image") for m in st.get("media", [])}
-        serial = "  ".join(f"{p.get('port', '').upper()} "
-                           f"{'on' if p.get('connected') else 'off'}" for p in st.get("serial", []))
+        port = (st.get("mouse") or {}).get("port", "none")
+        self.mouse_port = None if port == "none" else port
+        ports = []
+        for p in st.get("serial", []):
+            if p.get("port") == self.mouse_port:
+                ports.append(f"{self.mouse_port.upper()} mouse"
+                             + ("" if self.mouse_captured else " (released)"))
+            else:
+                ports.append(f"{p.get('port', '').upper()} {'on' if p.get('connected') else 'off'}")
+        speaker = (st.get("speaker") or {}).get("spec", "none")
+        if speaker != "none":
+            ports.append(f"spk {speaker.split(':', 1)[0]}"
+                         + ("" if (st.get("speaker") or {}).get("available", True) else " off"))
+        for lpt in st.get("printers", []):
+            if lpt.get("spec", "none") != "none":
+                ports.append(f"{lpt['port'].upper()} {'on' if lpt.get('connected') else 'off'}")
         idle = st.get("idle", {}).get("share")
         idle_text = f"idle {idle:.0%}  " if idle is not None else ""
         text = (f" {self.vm}: {st['state']}  {st['mips']:.2f} MIPS  {idle_text}disk r/w "
-                f"{st['disk_reads']}/{st['disk_writes']}  {serial}   "
+                f"{st['disk_reads']}/{st['disk_writes']}  {'  '.join(ports)}   "
                 f"[{self.host_key.replace('right_square_bracket', ']')}: menu]")
         self.app.call_from_thread(self.query_one("#status", Static).update, text)
 
@@ -189,7 +228,72 @@ class ConsoleScreen(Screen):
         if codes:
             self.send("keys", scancodes=codes)
 
+    # ---- mouse -----------------------------------------------------------------------------
+    def _mouse_view(self):
+        graphics = self.query_one(GraphicsView)
+        return graphics if graphics.display else self.query_one(ConsoleView)
+
+    def _mouse_wanted(self) -> bool:
+        return self.mouse_port is not None and self.mouse_captured
+
+    def _mouse_to_guest(self, event: events.MouseEvent, buttons: int | None = None) -> None:
+        """The pointer's cell over the view showing the guest -> counts (tui/mouse.py)."""
+        view = self._mouse_view()
+        region = view.content_region
+        width = region.width
+        if view is self.query_one(GraphicsView):
+            width = min(width, max(1, view.target()[0]))     # the picture, not its margin
+        sx = event.screen_x if event.screen_x is not None else event.x
+        sy = event.screen_y if event.screen_y is not None else event.y
+        dx, dy = self.mouse_map.move(sx - region.x, sy - region.y, width, region.height)
+        if self.mouse_queue.add(dx, dy, buttons):
+            self.send("mouse")
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._mouse_wanted():
+            event.stop()
+            self._mouse_to_guest(event)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if self._mouse_wanted() and event.button in BUTTON_BITS:
+            event.stop()
+            self._mouse_to_guest(event, self.mouse_queue.buttons | BUTTON_BITS[event.button])
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._mouse_wanted() and event.button in BUTTON_BITS:
+            event.stop()
+            self._mouse_to_guest(event, self.mouse_queue.buttons & ~BUTTON_BITS[event.button])
+
+    def _release_buttons(self) -> None:
+        """Leaving the console (menu, manager) or releasing the mouse lets go of buttons the
+        guest holds, as keys are let go; the next pointer position is a fresh origin."""
+        self.mouse_map.reset()
+        if self.mouse_port is not None and self.mouse_queue.buttons:
+            if self.mouse_queue.add(0, 0, 0):
+                self.send("mouse")
+
+    def toggle_mouse(self) -> None:
+        if self.mouse_port is None:
+            self.notify("This VM has no mouse (set Mouse to COM1 or COM2 in its settings)")
+            return
+        self.mouse_captured = not self.mouse_captured
+        self._release_buttons()
+        self._terminal_mouse(not self.mouse_captured)
+        self.notify("Mouse captured: it drives the guest's" if self.mouse_captured else
+                    "Mouse released: it is the terminal's again (select and copy text)")
+
+    def _terminal_mouse(self, give_back: bool) -> None:
+        """Give the terminal its mouse back (text selection) or take it again, through the
+        driver's own switch where it has one (a real terminal; not the test driver)."""
+        driver = getattr(self.app, "_driver", None)
+        switch = getattr(driver, "_disable_mouse_support" if give_back else
+                         "_enable_mouse_support", None)
+        if switch is not None:
+            switch()
+
     def on_screen_resume(self) -> None:
+        if not self.mouse_captured:
+            self._terminal_mouse(True)          # still released: the terminal keeps it
         alt_prefix.install()
         alt_prefix.ACTIVE = True
         if not self.kitty_pushed:
@@ -198,6 +302,9 @@ class ConsoleScreen(Screen):
 
     def on_screen_suspend(self) -> None:
         self._leave_keyboard()
+        self._release_buttons()
+        if not self.mouse_captured:
+            self._terminal_mouse(False)         # the manager and menus keep their mouse
 
     def _leave_keyboard(self) -> None:
         alt_prefix.ACTIVE = False
@@ -234,6 +341,10 @@ class ConsoleScreen(Screen):
             if item is None:
                 break
             command, arguments = item
+            if command == "mouse":
+                arguments = self.mouse_queue.take()
+                if arguments is None:
+                    continue
             try:
                 if client is None:
                     client = manager.connect(self.vm)
@@ -249,7 +360,8 @@ class ConsoleScreen(Screen):
     # ---- the host-key menu -----------------------------------------------------------------
     def open_menu(self) -> None:
         from tui.screens.console_menu import ConsoleMenu
-        self.app.push_screen(ConsoleMenu(self.vm, self.media), self.menu_choice)
+        mouse = None if self.mouse_port is None else self.mouse_captured
+        self.app.push_screen(ConsoleMenu(self.vm, self.media, mouse=mouse), self.menu_choice)
 
     def menu_choice(self, choice: str | None) -> None:
         from tui import keys
@@ -284,6 +396,8 @@ class ConsoleScreen(Screen):
         elif choice in ("floppy-a", "floppy-b"):
             from tui.screens.console_menu import change_floppy
             change_floppy(self, self.vm, choice[-1], self.media.get(choice[-1]))
+        elif choice == "mouse":
+            self.toggle_mouse()
         elif choice in ("com1", "com2"):
             self.send("serial-reconnect", port=choice)
             self.notify(f"{choice.upper()}: reconnecting")
@@ -332,6 +446,8 @@ class ConsoleScreen(Screen):
         self.app.call_from_thread(self.notify, f"Screenshot saved to {path}")
 
     def on_unmount(self) -> None:
+        if not self.mouse_captured:
+            self._terminal_mouse(False)
         self.outbox.put(None)
         self._pop_kitty()
         if self.client is not None:

@@ -38,18 +38,23 @@ CHOICES = [
     ("scale", "Graphics scale: fit, 1x, 2x, 4x"),
     ("com1", "Reconnect COM1's host port"),
     ("com2", "Reconnect COM2's host port"),
+    ("mouse", "Release the mouse (the terminal's again)"),   # last: absent without a mouse
 ]
 
 
 class ConsoleMenu(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "dismiss_none", "Back to the console")]
 
-    def __init__(self, vm: str, media: dict[str, str | None] | None = None) -> None:
+    def __init__(self, vm: str, media: dict[str, str | None] | None = None, *,
+                 mouse: bool | None = None) -> None:
         super().__init__()
         self.vm = vm
         self.media = media or {}          # drive letter -> image in it (None: empty)
+        self.mouse = mouse                # captured? None: the VM has no mouse
 
     def label(self, key: str, text: str) -> str:
+        if key == "mouse" and self.mouse is False:
+            return "Capture the mouse for the guest"
         if key.startswith("floppy-") and key[-1] in self.media:
             image = self.media[key[-1]]
             return f"{text.rstrip('…')} (now {Path(image).name if image else 'empty'})…"
@@ -60,7 +65,8 @@ class ConsoleMenu(ModalScreen[str | None]):
             yield Label(f"Console of {self.vm}", classes="question")
             only = getattr(self.app, "console_only", False)     # no manager to go back to
             yield OptionList(*(Option(self.label(key, text), id=key) for key, text in CHOICES
-                               if not (only and key == "leave")), id="menu")
+                               if not (only and key == "leave")
+                               and not (key == "mouse" and self.mouse is None)), id="menu")
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:

@@ -17,12 +17,19 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Text
 
 from disks import DiskError, parse_size
 from engine.errors import ConfigError
+from engine.peripherals import check_mouse_port_free, check_printer, check_speaker
 from engine.vmm.profile import DRIVES, Profile, check_memory, check_name, check_serial_spec
 from tui.control import manager
 
 SERIAL_KINDS = [("not connected", "none"), ("pseudo-terminal (pty)", "pty"),
                 ("log file", "file"), ("TCP server", "tcp-server"),
                 ("host device or pyserial URL", "url")]
+MOUSE_CHOICES = [("no mouse", "none"), ("serial mouse on COM1", "com1"),
+                 ("serial mouse on COM2", "com2")]
+SPEAKER_KINDS = [("silent", "none"), ("terminal bell for beeps", "bell"),
+                 ("record to a WAV file", "wav"), ("host audio device", "host")]
+PRINTER_KINDS = [("not connected", "none"), ("append to a file", "file"),
+                 ("pseudo-terminal (pty)", "pty"), ("TCP server", "tcp-server")]
 DRIVE_LABELS = {"fda": "Floppy A:", "fdb": "Floppy B:", "hda": "Hard disk C:",
                 "hdb": "Hard disk D:"}
 
@@ -45,7 +52,8 @@ def join_spec(kind: str, param: str) -> str:
 STEPS = [  # the new-VM wizard's pages: (container id, title, fields validated on Next)
     ("step-basics", "Name and hardware", ("name", "memory")),
     ("step-disks", "Disks", (*DRIVES, "new_hda", "overlay_hda")),
-    ("step-more", "Serial ports and notes", ("com1", "com2")),
+    ("step-more", "Ports, mouse, speaker and notes",
+     ("com1", "com2", "mouse", "speaker", "lpt1", "lpt2")),
 ]
 CHECKED = tuple(f for _container, _title, fields in STEPS for f in fields)  # have an error line
 
@@ -159,6 +167,24 @@ class VMFormScreen(Screen[str | None]):
                         yield Input(param, id=f"{port}_param",
                                     placeholder="path / HOST:PORT / URL or device")
                     yield Label("", id=f"{port}_error", classes="error")
+                yield from self.field("mouse", "Mouse", Select(
+                    MOUSE_CHOICES, value=p.mouse if p else "none", allow_blank=False,
+                    id="mouse"))
+                speaker = p.speaker if p else "none"
+                kind, param = ("wav", speaker[4:]) if speaker.startswith("wav:") else (speaker, "")
+                with Horizontal(classes="serial"):
+                    yield Label("Speaker", classes="label")
+                    yield Select(SPEAKER_KINDS, value=kind, allow_blank=False, id="speaker_kind")
+                    yield Input(param, id="speaker_param", placeholder="WAV file path")
+                yield Label("", id="speaker_error", classes="error")
+                for i, port in enumerate(("lpt1", "lpt2")):
+                    kind, param = split_spec(p.lpt[i] if p else "none")
+                    with Horizontal(classes="serial"):
+                        yield Label(port.upper(), classes="label")
+                        yield Select(PRINTER_KINDS, value=kind, allow_blank=False,
+                                     id=f"{port}_kind")
+                        yield Input(param, id=f"{port}_param", placeholder="path / HOST:PORT")
+                    yield Label("", id=f"{port}_error", classes="error")
                 yield Label("Notes", classes="label")
                 yield TextArea(p.notes if p else "", id="notes")
         with Horizontal(classes="buttons", id="form-buttons"):   # always in view
@@ -271,10 +297,36 @@ class VMFormScreen(Screen[str | None]):
                 errors[port] = str(exc)
             serial.append(spec)
         out["serial"] = serial
+        self._check_peripherals(out, errors)
         out["notes"] = self.query_one("#notes", TextArea).text
         for key in CHECKED:
             self.query_one(f"#{key}_error", Label).update(errors.get(key, ""))
         return out, errors
+
+    def _check_peripherals(self, out: dict, errors: dict[str, str]) -> None:
+        """Mouse, speaker, LPT1/LPT2, in the words of the profile's checks."""
+        out["mouse"] = self.query_one("#mouse", Select).value
+        try:
+            check_mouse_port_free(out["mouse"], out["serial"])
+        except ConfigError as exc:
+            errors["mouse"] = str(exc)
+        kind, param = self.query_one("#speaker_kind", Select).value, self.value("speaker_param")
+        out["speaker"] = f"wav:{param}" if kind == "wav" else kind
+        try:
+            if kind == "wav" and not param:
+                raise ConfigError("a WAV file needs its path")
+            check_speaker(out["speaker"])
+        except ConfigError as exc:
+            errors["speaker"] = str(exc)
+        for port in ("lpt1", "lpt2"):
+            kind, param = self.query_one(f"#{port}_kind", Select).value, self.value(f"{port}_param")
+            out[port] = join_spec(kind, param)
+            try:
+                if kind in ("file", "tcp-server") and not param:
+                    raise ConfigError("this kind needs a path or HOST:PORT")
+                check_printer(out[port])
+            except ConfigError as exc:
+                errors[port] = str(exc)
 
     def _exists(self, path: str) -> bool:
         p = Path(path).expanduser()

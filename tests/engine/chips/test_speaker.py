@@ -27,7 +27,7 @@ class Capture:
         self.samples.extend([0] * (first - len(self.samples)))
         self.samples.extend(samples)
 
-    def sound(self, on):
+    def sound(self, on, at):
         self.events.append((on, len(self.samples)))
 
     def close(self, end):
@@ -142,3 +142,23 @@ def test_sound_events_bracket_each_beep():
     b.at(1.0)
     b.speaker.close()
     assert [on for on, _ in b.sink.events] == [True, False, True, False]
+
+
+def test_bell_rings_for_each_beep_after_a_silence_and_once_for_a_tune():
+    """The bell sink measures the silence before a beep on the speaker's sample clock: a
+    beep a second after the last rings again; notes a tenth of a second apart ring once."""
+    from engine.sound import BellSink
+    rings = []
+    b = Board(sink=BellSink(lambda: rings.append(b.t)))
+    b.tone(1000)
+    t = 0.1
+    for gap in (1.0, 1.0, 0.1, 0.1, 1.0, 0.0):
+        b.at(t)
+        b.port61(0x03)
+        b.at(t + 0.05)
+        b.port61(0x00)
+        t += 0.05 + gap
+    b.at(t)
+    # beeps 1, 2, 3 (with 4 and 5 a tune: one ring) and 6, each rung when the speaker
+    # renders it (at its end here, where the board next ticks)
+    assert [round(r / PIT_HZ, 2) for r in rings] == [0.15, 1.2, 2.25, 3.6]

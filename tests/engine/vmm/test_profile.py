@@ -66,6 +66,12 @@ def test_save_leaves_no_temporary_files(tmp_path):
     ("notes = 3", "notes", "string"),
     ("write_protected = ['fdz']", "write_protected", "a list of drives"),
     ("write_protected = 'fda'", "write_protected", "a list of drives"),
+    ("mouse = 'com3'", "mouse", "none, com1 or com2"),
+    ("mouse = 1", "mouse", "none, com1 or com2"),
+    ("speaker = 'beep'", "speaker", "none, bell, wav:PATH or host"),
+    ("speaker = 'wav:'", "speaker", "none, bell, wav:PATH or host"),
+    ("lpt1 = 'stdio'", "lpt1", "none, file:PATH (raw bytes appended), pty or tcp-server"),
+    ("lpt2 = 'tcp-server:99999'", "lpt2", "none, file:PATH (raw bytes appended), pty or tcp"),
 ])
 def test_bad_values_name_file_key_and_form(tmp_path, line, key, expected):
     p = make(tmp_path)
@@ -107,3 +113,26 @@ def test_invalid_edit_is_refused_before_writing(tmp_path):
 def test_bad_names(tmp_path, name):
     with pytest.raises(ProfileError, match="VM name"):
         Profile(name=name, folder=tmp_path / "v").save()
+
+
+def test_peripherals_round_trip_and_absent_keys_mean_none(tmp_path):
+    p = make(tmp_path, mouse="com2", speaker="wav:beeps.wav", lpt=["file:out.prn", "pty"])
+    q = Profile.load(p.folder)
+    assert (q.mouse, q.speaker, q.lpt) == ("com2", "wav:beeps.wav", ["file:out.prn", "pty"])
+    text = "\n".join(ln for ln in p.path.read_text().splitlines()
+                     if not ln.startswith(("mouse", "speaker", "lpt")))
+    p.path.write_text(text + "\n")                     # a profile from before these keys
+    q = Profile.load(p.folder)
+    assert (q.mouse, q.speaker, q.lpt) == ("none", "none", ["none", "none"])
+
+
+def test_a_mouse_on_a_port_with_a_serial_backend_names_both(tmp_path):
+    p = make(tmp_path, serial=["pty", "none"])
+    p.mouse = "com1"
+    with pytest.raises(ProfileError) as err:
+        p.save()
+    assert str(p.path) in str(err.value)
+    assert "mouse on com1" in str(err.value) and "'pty'" in str(err.value)
+    p.mouse = "com2"
+    p.save()
+    assert Profile.load(p.folder).mouse == "com2"

@@ -55,8 +55,8 @@ def test_misfit_names_each_change(tmp_path):
     disk = tmp_path / "c.qcow2"
     disk.write_bytes(b"x")
     saved = savestate.fit_of(640, "cga", {"hda": str(disk)})
-    now = savestate.fit_of(512, "mda", {"hdb": str(disk)})
+    now = savestate.fit_of(512, "mda", {"hdb": str(disk)}, mouse="com1")
     assert savestate.misfit(saved, now) == [
-        "memory 640 KiB -> 512 KiB", "display adapter cga -> mda",
+        "memory 640 KiB -> 512 KiB", "display adapter cga -> mda", "mouse none -> com1",
         f"hard disk hda removed (was {disk})", f"hard disk hdb added ({disk})"]
     assert savestate.misfit(saved, saved) == []

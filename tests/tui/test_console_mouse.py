@@ -1,0 +1,150 @@
+"""The terminal's mouse as the guest's: Pilot mouse events in the console, down to what our
+mouse_lab guest reads in a real VM process; the release/capture menu item; the bell."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.tui.conftest import wait_for
+from tui.app import XtboxApp
+from tui.control import manager
+from tui.mouse import COUNTS_ACROSS, COUNTS_DOWN, MouseMapper, MouseQueue
+from tui.widgets.console_view import ConsoleView
+
+GUESTS = Path(__file__).resolve().parents[1] / "guests"
+SIZE = (80, 24)
+
+
+def test_a_sweep_across_the_view_is_a_sweep_across_the_guest_screen():
+    m = MouseMapper()
+    assert m.move(0, 0, 80, 25) == (0, 0)               # the first position is the origin
+    dx, dy = m.move(79, 24, 80, 25)
+    assert (dx, dy) == (round(79 * COUNTS_ACROSS / 80), round(24 * COUNTS_DOWN / 25))
+    total = [0, 0]                                       # cell by cell: no rounding drift
+    m.reset()
+    m.move(0, 0, 53, 17)
+    for x in range(1, 53):
+        step = m.move(x, x * 16 // 52, 53, 17)
+        total[0] += step[0]
+        total[1] += step[1]
+    assert total == [round(52 * COUNTS_ACROSS / 53), round(16 * COUNTS_DOWN / 17)]
+    assert m.move(500, -3, 53, 17) == (0, -total[1])    # outside the view: clamped to it
+
+
+def test_the_queue_merges_motion_but_keeps_every_click():
+    q = MouseQueue()
+    assert q.add(3, 4) is True and q.add(5, -1) is False          # one command, summed
+    assert q.add(0, 0, 1) is True and q.add(0, 0, 0) is True      # press, release: kept
+    assert q.add(2, 2) is False                                   # joins the release
+    assert [q.take(), q.take(), q.take(), q.take()] == [
+        {"dx": 8, "dy": 3, "buttons": 0}, {"dx": 0, "dy": 0, "buttons": 1},
+        {"dx": 2, "dy": 2, "buttons": 0}, None]
+
+
+def _mouse_vm(home, name: str = "mo", **settings) -> None:
+    image = home.parent / "mouse_lab.img"
+    shutil.copy(GUESTS / "mouse_lab.img", image)
+    manager.create_vm(name, fda=str(image), mouse="com1", **settings)
+    manager.start_vm(name)
+
+
+def _reports(name: str) -> int:
+    return manager.status(name)["mouse"]["reports"]
+
+
+async def test_console_mouse_drives_the_guest_mouse(home):
+    _mouse_vm(home)
+    app = XtboxApp(console="mo")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConsoleScreen")
+        console = app.screen
+        view = console.query_one(ConsoleView)
+
+        def shows(text: str) -> bool:
+            return any(text in line for line in view.text_lines())
+
+        async def at(col: int, row: int) -> tuple[int, int]:
+            """A pilot offset (the widget's outer region) for a cell of the guest view."""
+            region = view.content_region
+            return (region.x - view.region.x + col, region.y - view.region.y + row)
+
+        await wait_for(pilot, lambda: shows("mouse: M3"))
+        await wait_for(pilot, lambda: console.mouse_port == "com1")
+        width, height = view.content_region.width, view.content_region.height
+        await pilot.hover(ConsoleView, offset=await at(0, 0))
+        await pilot.hover(ConsoleView, offset=await at(40, 12))
+        x, y = round(40 * 640 / width), round(12 * 400 / height)
+        await wait_for(pilot, lambda: shows(f"X=+{x:05d} Y=+{y:05d} B=..."))
+        await pilot.mouse_down(ConsoleView, offset=await at(40, 12))
+        await wait_for(pilot, lambda: shows("B=L.."))
+        await pilot.mouse_up(ConsoleView, offset=await at(40, 12))
+        await wait_for(pilot, lambda: view.text_lines()[-1].strip() == ""
+                       and shows(f"X=+{x:05d} Y=+{y:05d} B=...") and _reports("mo") >= 3)
+        await pilot.click(ConsoleView, offset=await at(40, 12), button=3)     # right
+        await wait_for(pilot, lambda: shows("B=.R."))
+        await pilot.click(ConsoleView, offset=await at(40, 12), button=2)     # middle
+        await wait_for(pilot, lambda: shows("B=..M"))
+        await pilot.hover(ConsoleView, offset=await at(0, 0))                 # back home
+        await wait_for(pilot, lambda: shows("X=+00000 Y=+00000 B=..."))
+
+        # Released from the console menu: the pointer no longer reaches the guest.
+        console.menu_choice("mouse")
+        assert not console.mouse_captured
+        await pilot.pause(0.3)
+        before = _reports("mo")
+        await pilot.hover(ConsoleView, offset=await at(20, 5))
+        await pilot.click(ConsoleView, offset=await at(20, 5))
+        await pilot.pause(0.5)
+        assert _reports("mo") == before
+        console.menu_choice("mouse")            # captured: where it is now is the origin
+        await pilot.hover(ConsoleView, offset=await at(21, 5))
+        await pilot.hover(ConsoleView, offset=await at(31, 5))
+        await wait_for(pilot, lambda: _reports("mo") > before)
+        x = round(31 * 640 / width) - round(21 * 640 / width)
+        await wait_for(pilot, lambda: shows(f"X=+{x:05d} Y=+00000 B=..."))
+        status = str(console.query_one("#status").render())
+        assert "COM1 mouse" in status
+    manager.stop_vm("mo")
+
+
+async def test_the_console_menu_offers_release_only_with_a_mouse(home):
+    from tui.screens.console_menu import ConsoleMenu
+    app = XtboxApp(console=None)
+    async with app.run_test(size=SIZE) as pilot:
+        for mouse, label in ((True, "Release the mouse"), (False, "Capture the mouse"),
+                             (None, None)):
+            menu = ConsoleMenu("x", mouse=mouse)
+            app.push_screen(menu)
+            await pilot.pause()
+            options = menu.query_one("#menu")
+            texts = [str(options.get_option_at_index(i).prompt)
+                     for i in range(options.option_count)]
+            assert any(label in t for t in texts) if label else not any(
+                "mouse" in t for t in texts)
+            app.pop_screen()
+
+
+async def test_bell_speaker_rings_the_terminal_bell_from_the_console(home):
+    image = home.parent / "speaker_lab.img"
+    shutil.copy(GUESTS / "speaker_lab.img", image)
+    manager.create_vm("sp", fda=str(image), speaker="bell")
+    manager.start_vm("sp")
+    app = XtboxApp(console="sp")
+    rung: list[int] = []
+    app.bell = lambda: rung.append(1)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConsoleScreen")
+        await wait_for(pilot, lambda: "spk bell" in str(app.screen.query_one("#status")
+                                                            .render()))
+        # Any key is a 50 ms beep once the lab's opening sounds are over (beeps closer than
+        # a quarter second to the last are one ring): keys until one rings.
+        for _ in range(60):
+            await pilot.press("x")
+            await pilot.pause(0.5)
+            if rung:
+                break
+        assert rung
+        assert app.screen.bells == len(rung)
+        app.screen.query_one(ConsoleView)       # still the console: rings only there
+    manager.stop_vm("sp")
