@@ -121,7 +121,7 @@ def profile_fit(profile: Profile) -> dict:
     """What a machine state needs of this profile (as the VM process computes it)."""
     disks = {d: str(p) for d, p in profile.disk_paths().items() if d in ("hda", "hdb")}
     disks.update({d: str(profile.folder_disk(d)) for d in profile.folder_drives()})
-    return savestate.fit_of(profile.memory_kib, profile.display, disks)
+    return savestate.fit_of(profile.memory_kib, profile.display, disks, mouse=profile.mouse)
 
 
 def _check_state(profile: Profile, images: list, snap: str) -> None:
