@@ -107,6 +107,13 @@ class VMHost:
         """Put the machine where it was saved; the file goes once that took (the disks move
         on from here, so the state could never be resumed twice)."""
         m = self.machine
+        changed = savestate.device_misfit(state.get("devices") or {}, list(m.devices))
+        if changed:
+            m.close()
+            raise savestate.StateError(
+                f"the saved state no longer fits VM {self.profile.name!r}: "
+                f"{'; '.join(changed)} since it was saved (undo the change, or discard the "
+                f"state with `xtbox vm discard-state {self.profile.name}`)")
         try:
             for letter, floppy in (state.get("floppies") or {}).items():
                 image = floppy.get("image")

@@ -13,8 +13,12 @@ Format, version 1 (all integers little-endian)::
 ``state`` is ``Machine.get_state()`` without its RAM: the CPU, the clock and every
 registered device, in plain JSON; byte strings (the keyboard's host queue, serial bytes in
 flight) are objects ``{"b64": "..."}``. ``fit`` is what the state depends on in the VM's
-profile (memory, display adapter, hard disks by path and size, the mouse's port): a profile changed since is
-refused with what changed, as a machine of another shape cannot run this state. A file
+profile (memory, display adapter, hard disks by path and by the size the guest sees, the
+mouse's port); the machine's device set is checked against ``state["devices"]`` when it is
+built: a profile changed since is refused with what changed, as a machine of another shape
+cannot run this state. New device sections (a new chip's get_state) need no new version: a
+reader checks the device set; a change to the layout above, or to a section's meaning,
+takes VERSION + 1. A file
 whose CRC does not match, or that ends early, is "damaged" (``StateError``); it can then
 only be discarded. Why a CRC and compression: the RAM is most of the state and mostly
 zeros on a small guest; zlib level 1 keeps saving and resuming well under 100 ms.
@@ -66,15 +70,28 @@ def fit_of(memory_kib: int, display: str, hard_disks: dict[str, str],
            mouse: str = "none") -> dict:
     """What a saved state needs of the machine it resumes in (``hard_disks``: hda/hdb ->
     image path; ``mouse``: the COM port whose UART has the serial mouse at its far end, which
-    the guest's driver found and talks to)."""
+    the guest's driver found and talks to): a hard disk by path and by the size the guest
+    sees (its geometry, which a resumed DOS has in memory). The file's size is kept for
+    information only (it grows as the guest writes, and a restored snapshot leaves it)."""
     disks = {}
     for letter, path in sorted(hard_disks.items()):
         try:
             size = os.path.getsize(path)
         except OSError:
             size = None
-        disks[letter] = {"path": os.path.abspath(path), "size": size}
+        disks[letter] = {"path": os.path.abspath(path), "size": size,
+                         "virtual_size": _virtual_size(path)}
     return {"memory_kib": memory_kib, "display": display, "hard_disks": disks, "mouse": mouse}
+
+
+def _virtual_size(path: str) -> int | None:
+    from disks import DiskError, open_image
+    try:
+        # Read-only and shared: the running VM holds the image's write lock.
+        with open_image(path, readonly=True, share=True, allow_outside_backing=True) as img:
+            return img.size
+    except (DiskError, OSError):
+        return None
 
 
 def misfit(saved: dict, now: dict) -> list[str]:
@@ -96,6 +113,19 @@ def misfit(saved: dict, now: dict) -> list[str]:
             out.append(f"{label} removed (was {a['path']})")
         elif a["path"] != b["path"]:
             out.append(f"{label} {a['path']} -> {b['path']}")
+        elif None not in (a.get("virtual_size"), b.get("virtual_size")) \
+                and a["virtual_size"] != b["virtual_size"]:
+            out.append(f"{label} {a['path']} resized from {a['virtual_size']:,} to "
+                       f"{b['virtual_size']:,} bytes")
+    return out
+
+
+def device_misfit(saved: dict, now: list[str]) -> list[str]:
+    """Devices the machine has now that the state lacks, and the reverse (a mouse, printer
+    or speaker port added to or removed from the profile)."""
+    had = set(saved)
+    out = [f"device {name} added" for name in now if name not in had]
+    out += [f"device {name} removed" for name in sorted(had - set(now))]
     return out
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from disks import open_image
 from disks.qcow2 import snapshot as qs
-from tests.cli.test_savestate import COUNTER, TICK_HZ, count, wait_count
+from tests.cli.test_savestate import COUNTER, TICK_HZ, count, view, wait_count
 from tests.cli.test_vm_cli import home, status, xtbox  # noqa: F401
 from tests.disks.conftest import QEMU_IMG, qemu, qemu_check
 from tests.dos_images import copy_floppy, needs_dos_floppy
@@ -46,22 +46,22 @@ def snaps(name: str) -> dict[str, dict]:
     return {s["name"]: s for s in listed}
 
 
-def take_paused(name: str, snap: str) -> list[str]:
+def take_paused(name: str, snap: str) -> tuple[list[str], list]:
     """Pause, read the screen, take the snapshot, resume: the screen it must come back to."""
     xtbox("vm", "pause", name)
-    screen = manager.screen(name)["text"]
+    screen = view(name)
     out = xtbox("vm", "snapshot", name, "take", snap).stdout
     assert "machine state" in out
     xtbox("vm", "resume", name)
     return screen
 
 
-def restore_and_start(name: str, snap: str) -> list[str]:
+def restore_and_start(name: str, snap: str) -> tuple[list[str], list]:
     out = xtbox("vm", "snapshot", name, "restore", snap).stdout
     assert "resumes it" in out
     assert status(name)["state"] == "saved"
     xtbox("vm", "start", name, "--headless")
-    return manager.screen(name)["text"]
+    return view(name)
 
 
 def test_counting_guest_resumes_at_the_snapshot_and_runs_on_after_the_take(home):  # noqa: F811
@@ -71,7 +71,7 @@ def test_counting_guest_resumes_at_the_snapshot_and_runs_on_after_the_take(home)
     assert manager.status(name)["state"] == "running"         # the VM goes on running
     wait_count(name, taken + 5)
     before = take_paused(name, "paused")
-    at = int(before[1].split()[1])
+    at = int(before[0][1].split()[1])
     wait_count(name, at + 5)
     listed = snaps(name)
     assert listed["paused"]["state_bytes"] > 0 and listed["paused"]["state_disk"] == str(disk)
@@ -111,7 +111,7 @@ def test_demo_shell_live_snapshot_with_keys_pending(home):  # noqa: F811
     assert manager.expect("demo", "xtbox>", timeout=30)
     xtbox("vm", "pause", "demo")
     xtbox("vm", "type", "demo", "echo from the snapshot\\n")   # queued, not yet seen
-    screen = manager.screen("demo")["text"]
+    screen = view("demo")
     xtbox("vm", "snapshot", "demo", "take", "keys")
     xtbox("vm", "resume", "demo")
     assert manager.expect("demo", "from the snapshot", timeout=20)
@@ -119,7 +119,7 @@ def test_demo_shell_live_snapshot_with_keys_pending(home):  # noqa: F811
     assert manager.expect("demo", "later", timeout=20)
     xtbox("vm", "stop", "demo")
     assert restore_and_start("demo", "keys") == screen
-    assert "from the snapshot" not in "\n".join(screen)
+    assert "from the snapshot" not in "\n".join(screen[0])
     xtbox("vm", "resume", "demo")
     assert manager.expect("demo", "from the snapshot", timeout=20)   # still pending
     assert "later" not in "\n".join(manager.screen("demo")["text"])
@@ -208,7 +208,7 @@ def test_changed_profile_and_damaged_state_refuse_the_restore(home):  # noqa: F8
 def test_restore_with_a_saved_state_is_refused_and_a_saved_vm_snapshot_keeps_it(home):  # noqa: F811
     name, _disk = counter_vm(home)
     xtbox("vm", "pause", name)
-    screen = manager.screen(name)["text"]
+    screen = view(name)
     xtbox("vm", "save", name)
     xtbox("vm", "snapshot", name, "take", "suspended")     # powered off, but saved
     assert snaps(name)["suspended"]["state_bytes"] > 0

@@ -32,10 +32,16 @@ def wait_count(name: str, at_least: int, timeout: float = 30) -> int:
     return n
 
 
-def suspend(name: str) -> list[str]:
+def view(name: str) -> tuple[list[str], list]:
+    """What the guest shows: the text and the cursor (row, column, shape)."""
+    screen = manager.screen(name)
+    return screen["text"], screen["cursor"]
+
+
+def suspend(name: str) -> tuple[list[str], list]:
     """Pause, read the screen, save; the VM is then gone and listed as saved."""
     xtbox("vm", "pause", name)
-    screen = manager.screen(name)["text"]
+    screen = view(name)
     out = xtbox("vm", "save", name).stdout
     assert "state saved" in out
     assert status(name)["state"] == "saved"
@@ -43,11 +49,11 @@ def suspend(name: str) -> list[str]:
     return screen
 
 
-def resume(name: str) -> list[str]:
+def resume(name: str) -> tuple[list[str], list]:
     """Start (it comes back paused, as it was saved) and read the screen at once."""
     xtbox("vm", "start", name, "--headless")
     assert manager.status(name)["state"] == "paused"
-    return manager.screen(name)["text"]
+    return view(name)
 
 
 def counter_vm(home: Path) -> str:  # noqa: F811
@@ -63,7 +69,7 @@ def counter_vm(home: Path) -> str:  # noqa: F811
 def test_counting_guest_continues_its_count(home):  # noqa: F811
     name = counter_vm(home)
     before = suspend(name)
-    saved = int(before[1].split()[1])
+    saved = int(before[0][1].split()[1])
     assert saved >= 5
     assert (home / "vms" / name / "saved-state.xtstate").exists()
     assert resume(name) == before                     # the same screen, at once
@@ -85,10 +91,10 @@ def test_demo_shell_resumes_with_its_keys_still_pending(home):  # noqa: F811
     assert manager.expect("demo", "xtbox>", timeout=30)
     xtbox("vm", "pause", "demo")
     xtbox("vm", "type", "demo", "echo kept across\\n")   # queued while paused
-    screen = manager.screen("demo")["text"]
+    screen = view("demo")
     xtbox("vm", "save", "demo")
     assert resume("demo") == screen
-    assert "kept across" not in "\n".join(screen)
+    assert "kept across" not in "\n".join(screen[0])
     xtbox("vm", "resume", "demo")
     assert manager.expect("demo", "kept across", timeout=20)
     xtbox("vm", "stop", "demo")
@@ -140,3 +146,20 @@ def test_damaged_state_is_reported_and_can_be_discarded(home):  # noqa: F811
     assert manager.expect(name, "count ", timeout=30)
     assert count(name) < 40
     xtbox("vm", "stop", name)
+
+
+def test_hard_disk_replaced_by_another_size_is_refused(home):  # noqa: F811
+    disk = home.parent / "c.qcow2"
+    xtbox("disk", "create", str(disk), "2M")
+    image = home.parent / "counter.img"
+    shutil.copy(COUNTER, image)
+    xtbox("vm", "create", "cnt", "--fda", str(image), "--hda", str(disk))
+    xtbox("vm", "start", "cnt", "--headless")
+    assert manager.expect("cnt", "count ", timeout=30)
+    suspend("cnt")
+    disk.unlink()
+    xtbox("disk", "create", str(disk), "4M")       # the same path, another disk
+    refused = xtbox("vm", "start", "cnt", "--headless", check=False)
+    assert refused.returncode == 2
+    assert "resized from 2,097,152 to 4,194,304 bytes" in refused.stderr
+    assert "discard-state" in refused.stderr and status("cnt")["state"] == "saved"

@@ -60,3 +60,26 @@ def test_misfit_names_each_change(tmp_path):
         "memory 640 KiB -> 512 KiB", "display adapter cga -> mda", "mouse none -> com1",
         f"hard disk hda removed (was {disk})", f"hard disk hdb added ({disk})"]
     assert savestate.misfit(saved, saved) == []
+
+
+def test_a_hard_disk_resized_at_the_same_path_is_named(tmp_path):
+    from disks import create_image
+    disk = tmp_path / "c.qcow2"
+    create_image(disk, 2 << 20)
+    saved = savestate.fit_of(640, "cga", {"hda": str(disk)})
+    disk.unlink()
+    create_image(disk, 4 << 20)                  # another disk where the first one was
+    assert savestate.misfit(saved, savestate.fit_of(640, "cga", {"hda": str(disk)})) == [
+        f"hard disk hda {disk} resized from 2,097,152 to 4,194,304 bytes"]
+    # The file growing as the guest writes is no change of the machine.
+    from disks import open_image
+    with open_image(disk) as img:
+        img.write(0, b"x" * 300_000)
+    grown = savestate.fit_of(640, "cga", {"hda": str(disk)})
+    assert savestate.misfit(savestate.fit_of(640, "cga", {"hda": str(disk)}), grown) == []
+
+
+def test_device_set_changes_are_named():
+    assert savestate.device_misfit({"pic": {}, "mouse": {}}, ["pic", "lpt1"]) == [
+        "device lpt1 added", "device mouse removed"]
+    assert savestate.device_misfit({"pic": {}}, ["pic"]) == []
