@@ -156,9 +156,16 @@ class VMHost:
 
     def _folder_disks(self) -> dict[str, str]:
         """Each folder:PATH drive as a disk built from the folder now (disks/fat/folder.py:
-        the folder is only read; the guest writes to an overlay in the VM's folder)."""
+        the folder is only read; the guest writes to an overlay in the VM's folder). A VM
+        that resumes a saved state keeps the disk it was saved with: the resumed DOS holds
+        that disk's FAT and directories in memory, and a disk rebuilt under it would be
+        corrupted by its next write."""
         from disks import DiskError
         from disks.fat.folder import attach_folder
+        if not self.temporary and savestate.exists(self.folder):
+            kept = {d: str(self.profile.folder_disk(d)) for d in self.profile.folder_drives()}
+            if all(os.path.isfile(p) for p in kept.values()):
+                return kept
         try:
             return {drive: attach_folder(source, self.profile.folder_disk(drive),
                                          f"{self.profile.path}: drives.{drive}",

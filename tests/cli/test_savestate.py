@@ -163,3 +163,27 @@ def test_hard_disk_replaced_by_another_size_is_refused(home):  # noqa: F811
     assert refused.returncode == 2
     assert "resized from 2,097,152 to 4,194,304 bytes" in refused.stderr
     assert "discard-state" in refused.stderr and status("cnt")["state"] == "saved"
+
+
+def test_a_folder_drive_is_kept_as_it_was_saved(home):  # noqa: F811
+    share = home.parent / "share"
+    share.mkdir()
+    (share / "old.txt").write_text("old\n")
+    image = home.parent / "counter.img"
+    shutil.copy(COUNTER, image)
+    xtbox("vm", "create", "cnt", "--fda", str(image), "--hda", f"folder:{share}")
+    xtbox("vm", "start", "cnt", "--headless")
+    assert manager.expect("cnt", "count ", timeout=30)
+    overlay = home / "vms" / "cnt" / "folder-hda.qcow2"
+    base = overlay.with_name("folder-hda-base.img")
+    built = base.stat().st_ino
+    suspend("cnt")
+    (share / "new.txt").write_text("new\n")              # the host changes the folder
+    xtbox("vm", "start", "cnt", "--headless")            # resumes: the disk it was saved with
+    assert base.stat().st_ino == built
+    listing = xtbox("disk", "ls", f"{overlay}:").stdout
+    assert "OLD" in listing and "NEW" not in listing
+    xtbox("vm", "stop", "cnt")
+    xtbox("vm", "start", "cnt", "--headless")            # a fresh start builds it afresh
+    assert "NEW" in xtbox("disk", "ls", f"{overlay}:").stdout
+    xtbox("vm", "stop", "cnt")
