@@ -39,7 +39,7 @@ class HostSink:
             import miniaudio
         except ImportError:
             self.log("speaker host: the miniaudio package is not installed (pip install "
-                     "miniaudio); the speaker stays silent")
+                     "'xtbox[sound]', or miniaudio); the speaker stays silent")
             return
         try:
             self._device = miniaudio.PlaybackDevice(

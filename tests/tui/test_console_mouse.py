@@ -148,3 +148,25 @@ async def test_bell_speaker_rings_the_terminal_bell_from_the_console(home):
         assert app.screen.bells == len(rung)
         app.screen.query_one(ConsoleView)       # still the console: rings only there
     manager.stop_vm("sp")
+
+
+def test_status_line_fits_80_columns_with_every_port():
+    from tui.screens.console import status_line
+    st = {"state": "running", "mips": 1.25, "disk_reads": 1234, "disk_writes": 56,
+          "idle": {"share": 0.97},
+          "serial": [{"port": "com1", "spec": "none"},
+                     {"port": "com2", "spec": "pty", "connected": True}],
+          "speaker": {"spec": "wav:/tmp/x.wav", "available": True},
+          "printers": [{"port": "lpt1", "spec": "file:out.prn", "connected": True},
+                       {"port": "lpt2", "spec": "none"}]}
+    wide = status_line("dos", st, "com1", True, "ctrl+]", 200)
+    assert wide == (" dos: running  1.25 MIPS  idle 97%  disk r/w 1234/56  COM1 mouse  "
+                    "COM2 on  spk wav  LPT1 on   [ctrl+]: menu]")
+    del st["serial"][1]["spec"]                         # COM2 not connected: not shown
+    narrow = status_line("dos", st, "com1", False, "ctrl+]", 80)
+    assert narrow == " dos: running  1.25 MIPS  COM1 mouse released  spk wav  LPT1 on   " \
+        "[ctrl+]: menu]"
+    st["serial"][1]["spec"] = "pty"
+    crowded = status_line("dos", st, "com1", False, "ctrl+]", 80)
+    assert len(crowded) == 80 and crowded.endswith("…   [ctrl+]: menu]")
+    assert "COM1 mouse released" in crowded

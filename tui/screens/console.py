@@ -40,6 +40,41 @@ from tui.widgets.console_view import ConsoleView
 from tui.widgets.graphics_view import SCALES, GraphicsView
 
 
+def status_line(vm: str, st: dict, mouse_port: str | None, captured: bool, host_key: str,
+                width: int) -> str:
+    """The console's status line, fitted to ``width``: state and speed first, the menu key
+    always; COM ports that have something on them (the mouse's as ``COM1 mouse``), the
+    speaker (``spk bell``) and printer ports; when it does not fit, disk activity and then
+    the idle share give way, and then the ports' end (cut with an ellipsis)."""
+    ports = []
+    for p in st.get("serial", []):
+        if p.get("port") == mouse_port:
+            ports.append(f"{mouse_port.upper()} mouse" + ("" if captured else " released"))
+        elif p.get("spec", "none") != "none":
+            ports.append(f"{p.get('port', '').upper()} {'on' if p.get('connected') else 'off'}")
+    speaker = st.get("speaker") or {}
+    if speaker.get("spec", "none") != "none":
+        ports.append(f"spk {speaker['spec'].split(':', 1)[0]}"
+                     + ("" if speaker.get("available", True) else " off"))
+    for lpt in st.get("printers", []):
+        if lpt.get("spec", "none") != "none":
+            ports.append(f"{lpt['port'].upper()} {'on' if lpt.get('connected') else 'off'}")
+    idle = st.get("idle", {}).get("share")
+    optional = {"idle": f"idle {idle:.0%}" if idle is not None else "",
+                "disk": f"disk r/w {st['disk_reads']}/{st['disk_writes']}"}
+    head = f" {vm}: {st['state']}  {st['mips']:.2f} MIPS"
+    tail = f"   [{host_key}: menu]"
+    for drop in ((), ("disk",), ("disk", "idle")):
+        parts = [head, *(v for k, v in optional.items() if v and k not in drop), *ports]
+        body = "  ".join(parts)
+        if len(body) + len(tail) <= width:
+            break
+    room = max(len(head), width - len(tail))
+    if len(body) > room:
+        body = body[:room - 1] + "…"
+    return body + tail
+
+
 class ScreenUpdate(Message):
     def __init__(self, data: dict) -> None:
         super().__init__()
@@ -183,25 +218,9 @@ class ConsoleScreen(Screen):
         self.media = {m["drive"]: m.get("image") for m in st.get("media", [])}
         port = (st.get("mouse") or {}).get("port", "none")
         self.mouse_port = None if port == "none" else port
-        ports = []
-        for p in st.get("serial", []):
-            if p.get("port") == self.mouse_port:
-                ports.append(f"{self.mouse_port.upper()} mouse"
-                             + ("" if self.mouse_captured else " (released)"))
-            else:
-                ports.append(f"{p.get('port', '').upper()} {'on' if p.get('connected') else 'off'}")
-        speaker = (st.get("speaker") or {}).get("spec", "none")
-        if speaker != "none":
-            ports.append(f"spk {speaker.split(':', 1)[0]}"
-                         + ("" if (st.get("speaker") or {}).get("available", True) else " off"))
-        for lpt in st.get("printers", []):
-            if lpt.get("spec", "none") != "none":
-                ports.append(f"{lpt['port'].upper()} {'on' if lpt.get('connected') else 'off'}")
-        idle = st.get("idle", {}).get("share")
-        idle_text = f"idle {idle:.0%}  " if idle is not None else ""
-        text = (f" {self.vm}: {st['state']}  {st['mips']:.2f} MIPS  {idle_text}disk r/w "
-                f"{st['disk_reads']}/{st['disk_writes']}  {'  '.join(ports)}   "
-                f"[{self.host_key.replace('right_square_bracket', ']')}: menu]")
+        text = status_line(self.vm, st, self.mouse_port, self.mouse_captured,
+                           self.host_key.replace("right_square_bracket", "]"),
+                           self.size.width or 80)
         self.app.call_from_thread(self.query_one("#status", Static).update, text)
 
     # ---- keyboard --------------------------------------------------------------------------
