@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import select
 import socket
@@ -38,25 +37,29 @@ class FdBackend(StreamBackend):
             data = os.read(fd, n)
         except BlockingIOError:
             return b""
-        except OSError as exc:
-            return b"" if exc.errno == errno.EIO and self.keep_on_eio else None
+        except OSError:
+            return None                   # EIO: a pty's last client closed it
         return data if data else None
-
-    keep_on_eio = False
 
     def _send(self, data: bytes) -> int | None:
         fd = self.fd
         if fd is None:
             return None
-        _, ready, _ = select.select([], [fd], [], WAIT)
-        if not ready:
+        # poll, not select: a hang-up (a pty's client gone while the guest's input buffer is
+        # full, so _recv is not asking) ends the connection here too.
+        events = select.poll()
+        events.register(fd, select.POLLOUT)
+        revents = next((ev for _, ev in events.poll(WAIT * 1000)), 0)
+        if revents & (select.POLLHUP | select.POLLERR):
+            return None
+        if not revents & select.POLLOUT:
             return 0
         try:
             return os.write(fd, data)
         except BlockingIOError:
             return 0
-        except OSError as exc:
-            return 0 if exc.errno == errno.EIO and self.keep_on_eio else None
+        except OSError:
+            return None
 
 
 class FileBackend(StreamBackend):
@@ -90,29 +93,63 @@ class FileBackend(StreamBackend):
 
 
 class PtyBackend(FdBackend):
-    """``pty``: a pseudo-terminal another program opens (QEMU's -serial pty). We keep the
-    slave side open ourselves so the pty survives its clients coming and going, and apply the
-    guest's line settings to it, where the client sees them (termios)."""
+    """``pty``: a pseudo-terminal another program opens (QEMU's -serial pty).
+
+    As QEMU's pty chardev does, we close our own end of the slave at once: the master then
+    reports POLLHUP (and EIO on read) for as long as nobody holds the slave open, which is how
+    we know whether a client is there. While none is (before the first opens it, between
+    clients), the guest's output is held in our bounded buffer (StreamBackend) and goes to the
+    next client first; written to the master instead, it would pile up in the kernel's buffer,
+    hold the guest back after a few KiB and reach the client as the oldest bytes, not the
+    newest. No event says a slave was opened, so an idle port polls the master every
+    ``retry`` (one poll(2) call, as QEMU's timer does). The guest's line settings are applied through the master
+    (Linux applies a master's termios calls to its slave) and stay on the pty between
+    clients."""
 
     label = "pty"
-    keep_on_eio = True
+    retry = 0.1
 
     def __init__(self) -> None:
         super().__init__()
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
+        self.master, slave = os.openpty()
+        try:
+            tty.setraw(slave)
+            self.path = os.ttyname(slave)
+        finally:
+            os.close(slave)
         os.set_blocking(self.master, False)
-        self.path = os.ttyname(self.slave)
         self.detail = self.path
         self.fd = self.master
+        self._hangup = select.poll()
+        self._hangup.register(self.master, select.POLLIN)
+        self._opened = False
 
     def _connect(self) -> bool:
-        return True
+        revents = next((ev for _, ev in self._hangup.poll(0)), 0)
+        if revents & select.POLLHUP and revents & select.POLLIN:
+            # A client came, wrote and left between two polls (`echo hi > /dev/pts/N`):
+            # what it wrote is the guest's all the same.
+            with contextlib.suppress(OSError):
+                data = os.read(self.master, max(self._room(), 0))
+                if data:
+                    self._deliver(data)
+        if revents & select.POLLHUP:
+            self._opened = False
+            return False
+        # Connected at the second poll that finds the slave open, not the first: a client
+        # opens the pty and then sets it up, usually discarding what is waiting there
+        # (tty.setraw's TCSAFLUSH; pyserial's open() flushes its input), and what we sent
+        # in between would be lost.
+        seen, self._opened = self._opened, True
+        return seen
+
+    def _disconnect(self) -> None:
+        self._opened = False              # the next client is given the same grace
 
     def set_line(self, baud: int, bits: int, parity: str, stop: int) -> None:
         super().set_line(baud, bits, parity, stop)
         try:
-            attrs = termios.tcgetattr(self.slave)
+            attrs = termios.tcgetattr(self.master)
             speed = BAUDS.get(baud) or min(BAUDS.items(), key=lambda kv: abs(kv[0] - baud))[1]
             attrs[4] = attrs[5] = speed
             cflag = attrs[2] & ~(termios.CSIZE | termios.PARENB | termios.PARODD
@@ -123,18 +160,14 @@ class PtyBackend(FdBackend):
             if stop == 2:
                 cflag |= termios.CSTOPB
             attrs[2] = cflag
-            termios.tcsetattr(self.slave, termios.TCSANOW, attrs)
+            termios.tcsetattr(self.master, termios.TCSANOW, attrs)
         except (termios.error, OSError):
             pass
 
-    def _disconnect(self) -> None:
-        pass
-
     def close(self) -> None:
         super().close()
-        for fd in (self.master, self.slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        with contextlib.suppress(OSError):
+            os.close(self.master)
 
 
 class TcpServerBackend(FdBackend):

@@ -13,10 +13,11 @@ I/O thread does the blocking work between two bounded buffers:
   overflows silently) is read on regardless (``drop_when_full``): what does not fit is
   dropped here, where it is counted (``dropped``) and reported, and the port's RTS is
   lowered meanwhile (``_throttle``), which holds back a peer that uses RTS/CTS.
-While no peer is connected (a TCP server before its first client or between clients, a
-device not plugged in yet) the guest's output is kept for the next peer in a bounded buffer
-(HOLD_BUFFER, 64 KiB), delivered to it first; when that is full the oldest bytes go and are
-counted in ``discarded`` (shown by `xtbox vm status`). The guest is never held back meanwhile.
+While no peer is connected (a TCP server before its first client or between clients, a pty
+no one has open, a device not plugged in yet) the guest's output is kept for the next peer
+in a bounded buffer (HOLD_BUFFER, 64 KiB), delivered to it first; when that is full the
+oldest bytes go and are counted in ``discarded`` (shown by `xtbox vm status`). The guest is
+never held back meanwhile.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class StreamBackend(SerialBackend):
 
     label = "stream"
     drop_when_full = False
+    retry = RETRY              # seconds between two tries at connecting
 
     def __init__(self) -> None:
         self.connected = False
@@ -137,7 +139,7 @@ class StreamBackend(SerialBackend):
                     if self.on_state is not None:
                         self.on_state(True, self.detail)
                     continue
-                self._wake.wait(RETRY)
+                self._wake.wait(self.retry)
                 self._wake.clear()
                 continue
             moved = False
@@ -164,19 +166,28 @@ class StreamBackend(SerialBackend):
                     self._lost()
                     continue
                 if data:
-                    with self._lock:
-                        kept = data[:max(room, 0)]
-                        self._in += kept
-                    if kept and self.on_input is not None:
-                        self.on_input()
-                    if len(kept) < len(data):
-                        self.dropped += len(data) - len(kept)
-                        if self.on_drop is not None:
-                            self.on_drop(self.dropped)
+                    self._deliver(data)
                     moved = True
             if not moved and room <= 0:
                 self._wake.wait(0.05)         # the guest has not caught up: wait for read()
                 self._wake.clear()
+
+    def _room(self) -> int:
+        with self._lock:
+            return IN_BUFFER - len(self._in)
+
+    def _deliver(self, data: bytes) -> None:
+        """Host bytes for the guest (I/O thread): what does not fit is dropped and counted
+        (only a port read on when full, ``drop_when_full``, ever brings more than fits)."""
+        with self._lock:
+            kept = data[:max(IN_BUFFER - len(self._in), 0)]
+            self._in += kept
+        if kept and self.on_input is not None:
+            self.on_input()
+        if len(kept) < len(data):
+            self.dropped += len(data) - len(kept)
+            if self.on_drop is not None:
+                self.on_drop(self.dropped)
 
     def _lost(self) -> None:
         self.connected = False

@@ -221,3 +221,41 @@ def test_host_bytes_call_on_input_so_a_sleeping_guest_wakes():
         assert backend.read() == b"hi"
     finally:
         backend.close()
+
+
+def test_a_pty_counts_as_connected_only_while_a_client_holds_it_open():
+    """The pty's slave side is ours to watch, not to hold: connected while a client has it
+    open (from the second poll that sees it), held output before and after; a client that
+    writes and leaves between two polls still reaches the guest."""
+    backend = open_backend("pty")
+    try:
+        path = backend.path
+        assert backend.write(b"early") == 5
+        time.sleep(0.3)
+        assert not backend.connected and backend.status()["held"] == 5
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        try:
+            got = b""
+            deadline = time.monotonic() + 5
+            while len(got) < 5 and time.monotonic() < deadline:
+                if select.select([fd], [], [], 0.1)[0]:
+                    got += os.read(fd, 100)
+            assert got == b"early" and backend.connected
+        finally:
+            os.close(fd)
+        deadline = time.monotonic() + 5
+        while backend.connected and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not backend.connected
+        assert backend.write(b"late") == 4 and backend.status()["held"] == 4
+
+        fd = os.open(path, os.O_RDWR | os.O_NOCTTY)   # `echo hi > /dev/pts/N`
+        os.write(fd, b"hi")
+        os.close(fd)
+        got = b""
+        while got != b"hi" and time.monotonic() < deadline + 5:
+            got += backend.read()
+            time.sleep(0.01)
+        assert got == b"hi"
+    finally:
+        backend.close()
