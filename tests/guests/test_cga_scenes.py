@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.chips.cga import FRAME_CLOCKS
+from engine.chips.cga import BEAM_HISTORY
 from engine.chips.font8x8 import FONT8X8
 from engine.machine import Machine, MachineConfig
 from engine.screenshot import screen_png
@@ -87,7 +87,6 @@ class Guest:
         self.cond = threading.Condition()
         self.machine.debug_out = self._debug
         self.status = None
-        self.said_at = 0
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -98,7 +97,6 @@ class Guest:
 
     def _debug(self, data: bytes):
         with self.cond:
-            self.said_at = self.machine.now()
             self.out += data
             self.cond.notify_all()
 
@@ -119,10 +117,12 @@ class Guest:
         return payload
 
     def frame(self):
-        """The frame once the beam has drawn two whole frames since the guest's marker: a
-        register written just before it shows only below the beam until then, as on a CGA."""
+        """The frame once the beam has drawn two whole frames since the guest's last write to
+        a CGA register: a register written just before the marker shows only below the beam
+        until then, as on a CGA."""
         deadline = time.monotonic() + 30
-        while self.machine.now() < self.said_at + 2 * FRAME_CLOCKS:
+        log = self.machine.video.beam_log
+        while log and self.machine.now() < log[-1][0] + BEAM_HISTORY:
             assert time.monotonic() < deadline, "guest time stands still"
             time.sleep(0.005)
         return read_png(screen_png(self.machine.screen()))
