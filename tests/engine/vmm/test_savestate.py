@@ -83,3 +83,41 @@ def test_device_set_changes_are_named():
     assert savestate.device_misfit({"pic": {}, "mouse": {}}, ["pic", "lpt1"]) == [
         "device lpt1 added", "device mouse removed"]
     assert savestate.device_misfit({"pic": {}}, ["pic"]) == []
+
+
+def test_uart_fifos_and_modem_lines_survive_the_file_format(tmp_path):
+    """Through encode/decode (JSON, base64), not only get/set_state: COM1 in loopback
+    with bytes in the receive FIFO, modem control lines and an interrupt pending."""
+    image = tmp_path / "c.img"
+    shutil.copy(COUNTER, image)
+    m = Machine(MachineConfig(fda=str(image), deterministic=True, serial=["loopback"]))
+    m.run(instructions=50_000)
+    out = m.bus.port_write
+    out(0x3FB, 0x80, 1)                   # DLAB: 1200 baud
+    out(0x3F8, 96, 1)
+    out(0x3F9, 0, 1)
+    out(0x3FB, 0x03, 1)                   # 8N1
+    out(0x3FA, 0xC7, 1)                   # FIFOs on, trigger 14
+    out(0x3FC, 0x1B, 1)                   # DTR, RTS, OUT2, internal loopback
+    out(0x3F9, 0x0F, 1)                   # every interrupt
+    for ch in b"in flight":
+        out(0x3F8, ch, 1)
+    m.run(instructions=m.cpu.instructions + 3_000)
+    before = m.get_state()
+    uart = before["devices"]["com1"]
+    assert len(uart["rx"]) > 1 and uart["mcr"] == 0x1B and uart["_irq_level"]
+    back, _fit = savestate.decode(savestate.encode(before, FIT))
+    twin = tmp_path / "twin.img"
+    shutil.copy(COUNTER, twin)
+    other = Machine(MachineConfig(fda=str(twin), deterministic=True, serial=["loopback"]))
+    try:
+        other.set_state(back)
+        assert other.get_state()["devices"]["com1"] == uart
+        target = m.cpu.instructions + 40_000
+        for machine in (m, other):
+            machine.run(instructions=target)
+        assert other.get_state()["devices"]["com1"] == m.get_state()["devices"]["com1"]
+        assert other.bus.port_read(0x3FE, 1) == m.bus.port_read(0x3FE, 1)   # modem status
+    finally:
+        m.close()
+        other.close()
