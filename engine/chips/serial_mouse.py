@@ -76,8 +76,11 @@ class SerialMouse(SerialBackend):
             if buttons is not None and buttons != self._buttons:
                 self._buttons = buttons & 7
                 self._changes.append(self._buttons)
-        if self.on_reschedule is not None:
-            self.on_reschedule(self)
+        # No on_reschedule here: this is the host's thread, and a stop requested from it
+        # could land after the machine, woken by Machine.mouse_event, had ticked the UART
+        # (which raised IRQ 4 for the report's first byte): the CPU, halted and told to stop,
+        # ran nothing, and the machine slept on to the next timer tick with the interrupt
+        # pending (each report up to 55 ms late). The wake is the machine's to do.
 
     # ---- timing ----------------------------------------------------------------------------
     def char_time(self) -> int:

@@ -25,6 +25,9 @@ from engine.vmm.server import CommandError, ControlServer
 
 PAUSE_WAIT = 5.0
 ECHO_DELAYS = (0.003, 0.010)  # s after input: screen samples that catch the guest's echo
+# A mouse report takes 22.5-30 ms on its 1200-baud line (3-4 bytes of 7.5 ms) before the
+# guest can draw its effect: samples then, not only at the key-echo moments.
+MOUSE_ECHO_DELAYS = (0.010, 0.025, 0.035, 0.050)
 
 
 def temporary_folder(folder: Path, pid: int) -> Path:
@@ -297,7 +300,7 @@ class VMHost:
             self.machine.mouse_event(dx, dy, bits)
         except ConfigError as exc:
             raise CommandError("InvalidState", str(exc)) from None
-        self.server.soon(*ECHO_DELAYS)
+        self.server.soon(*MOUSE_ECHO_DELAYS)
         return self.machine.peripheral_status()["mouse"]
 
     def media(self, args: dict) -> dict:

@@ -28,3 +28,22 @@ def test_guest_finds_no_mouse_on_a_port_without_one(tmp_path):
     with GuestRun(tmp_path, "mouse_lab") as g:
         assert g.wait_end() == 7, g.text           # exit 3: (3 << 1) | 1
         assert "no mouse" in g.text
+
+
+def test_a_report_reaches_the_guest_without_waiting_for_a_timer_tick(tmp_path):
+    """A report takes ~16 ms to reach the guest (three bytes on the 1200-baud line), so most
+    arrive between two timer ticks (55 ms apart). When the host's move also requested a stop
+    from its own thread, a halted guest slept on with IRQ 4 pending until the next tick: then
+    every report saw the tick count (0040:006Ch) move."""
+    import time
+    with GuestRun(tmp_path, "mouse_lab", mouse="com1") as g:
+        at = g.wait_for("mouse: M3\n")
+        m = g.machine
+        ticks = []
+        for i in range(8):
+            time.sleep(0.013 * i % 0.05)               # spread over the tick's phase
+            before = m.cpu.mem[0x46C]
+            m.mouse_event(1, 0, LEFT if i % 2 == 0 else 0)
+            at = g.wait_for("\n", start=at)
+            ticks.append((m.cpu.mem[0x46C] - before) & 0xFF)
+        assert 0 in ticks, ticks
