@@ -1,7 +1,8 @@
-"""SIGKILL a writer at random moments of guest writes mixed with snapshot create/apply/delete,
+"""SIGKILL a writer at random moments of guest writes mixed with snapshot create/apply/delete
+(one create in two with a VM state),
 commit and rebase on a chain (tests/disks/crash_harness.py): afterwards `qemu-img check` finds
 every image clean or only leaking (or dirty, and clean once our open has repaired it), our
-repair leaves it clean, and every view — top, each of its snapshots, both bases — is the
+repair leaves it clean, and every view — top, each of its snapshots and VM states, both bases — is the
 state after the last completed operation or after the one in flight.
 
 The default run has a few hundred kill points; ``XTBOX_CRASH_POINTS=N`` runs N of them
