@@ -170,3 +170,55 @@ def test_status_line_fits_80_columns_with_every_port():
     crowded = status_line("dos", st, "com1", False, "ctrl+]", 80)
     assert len(crowded) == 80 and crowded.endswith("…   [ctrl+]: menu]")
     assert "COM1 mouse released" in crowded
+
+
+async def test_in_a_graphics_mode_a_sweep_across_the_picture_crosses_the_screen():
+    """Mode 4 in half blocks: the picture (not the view's margins) maps to the guest's
+    640 x 400 counts; buttons as in text modes. The console double records the commands."""
+    from textual.app import App
+
+    from engine.chips.cga import CGA
+    from engine.vmm.screen_feed import ScreenFeed
+    from tests.tui.conftest import Console
+    from tui.screens.console import ScreenUpdate
+    from tui.widgets.graphics_view import GraphicsView
+
+    sent = []
+
+    class MouseConsole(Console):
+        def send(self, command: str, **arguments) -> None:
+            if command == "mouse":
+                sent.append(self.mouse_queue.take())
+
+    class MouseHost(App):
+        CSS_PATH = str(Path(__file__).resolve().parents[2] / "tui" / "app.tcss")
+
+        def on_mount(self) -> None:
+            self.push_screen(MouseConsole())
+
+    mem = bytearray(0x100000)
+    cga = CGA()
+    cga.write(0x3D8, 0x0A)                       # 320 x 200, 4 colours
+    app = MouseHost()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MouseConsole))
+        console = app.screen
+        console.mouse_port = "com1"
+        console.post_message(ScreenUpdate(ScreenFeed().update(cga.screen(mem))))
+        await wait_for(pilot, lambda: console.query_one(GraphicsView).display)
+        await pilot.pause()
+        view = console.query_one(GraphicsView)
+        across, _down = view.target()
+        region = view.content_region
+        assert across <= region.width
+        offset = (region.x - view.region.x, region.y - view.region.y)
+        await pilot.hover(GraphicsView, offset=offset)
+        await pilot.hover(GraphicsView, offset=(offset[0] + across - 1,
+                                                offset[1] + region.height - 1))
+        await pilot.click(GraphicsView, offset=(offset[0] + across - 1,
+                                                offset[1] + region.height - 1), button=3)
+        await pilot.pause()
+    moves = [s for s in sent if s["dx"] or s["dy"]]
+    assert sum(s["dx"] for s in moves) == round((across - 1) * 640 / across)
+    assert sum(s["dy"] for s in moves) == round((region.height - 1) * 400 / region.height)
+    assert [s["buttons"] for s in sent if not (s["dx"] or s["dy"])] == [2, 0]    # right
