@@ -20,15 +20,23 @@ class XtboxApp(App):
     COMMANDS = App.COMMANDS | {XtboxCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
 
-    def __init__(self, *, console: str | None = None, console_only: bool = False) -> None:
+    def __init__(self, *, console: str | None = None, console_only: bool = False,
+                 graphics: str | None = None) -> None:
         """``console_only``: just that VM's console, and the app ends with it (`xtbox run
-        --display tui`)."""
+        --display tui`). ``graphics``: auto|halfblocks|kitty, over the settings' choice; auto
+        asks the terminal now, before Textual owns it (tui/pixels.py)."""
         super().__init__()
         self.console_only = console_only
         from tui import kitty
         kitty.install()          # a stray key-release report must never upset the parser
         self.settings = Settings.load()
         self.initial_console = console
+        import os
+
+        from tui import pixels
+        setting = pixels.parse_renderer(graphics or self.settings.graphics_renderer)
+        reply = pixels.query_terminal() if setting == "auto" else None
+        self.graphics_renderer = pixels.choose(setting, os.environ, reply)
 
     def on_mount(self) -> None:
         from tui.screens.manager import ManagerScreen

@@ -20,6 +20,7 @@ class Settings:
     default_memory_kib: int = 640
     default_display: str = "cga"
     graphics_scale: str = "fit"          # the console's graphics: fit, or 1-8 x 80 cells
+    graphics_renderer: str = "auto"      # auto (detected), halfblocks or kitty (tui/pixels.py)
     warnings: tuple[str, ...] = ()
 
     @classmethod
@@ -34,7 +35,8 @@ class Settings:
         except Exception as exc:
             return cls(warnings=(f"{path}: ignored, not valid TOML ({exc})",))
         for key, kind in (("host_key", str), ("theme", str), ("default_memory_kib", int),
-                          ("default_display", str), ("graphics_scale", str)):
+                          ("default_display", str), ("graphics_scale", str),
+                          ("graphics_renderer", str)):
             if key in data:
                 if isinstance(data[key], kind):
                     setattr(s, key, data[key])
@@ -45,6 +47,10 @@ class Settings:
             warnings.append(f"{path}: graphics_scale: got {s.graphics_scale!r}, expected fit "
                             "or 1-8")
             s.graphics_scale = "fit"
+        if s.graphics_renderer not in ("auto", "halfblocks", "kitty"):
+            warnings.append(f"{path}: graphics_renderer: got {s.graphics_renderer!r}, expected "
+                            "auto, halfblocks or kitty")
+            s.graphics_renderer = "auto"
         s.warnings = tuple(warnings)
         return s
 
@@ -55,6 +61,6 @@ class Settings:
         except (FileNotFoundError, Exception):
             doc = tomlkit.document()
         for key in ("host_key", "theme", "default_memory_kib", "default_display",
-                    "graphics_scale"):
+                    "graphics_scale", "graphics_renderer"):
             doc[key] = getattr(self, key)
         atomic_write(path, tomlkit.dumps(doc).encode())

@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument(f"--lpt{n}", default="none", metavar="SPEC",
                        help=f"LPT{n}: none, file:PATH, pty or tcp-server:[HOST:]PORT")
     p.add_argument("--display", choices=("none", "tui"), default="none")
+    p.add_argument("--graphics", choices=("auto", "halfblocks", "kitty"), default=None,
+                   help="how --display tui draws graphics modes: detected (auto), Unicode "
+                   "half blocks, or kitty graphics protocol pixels (default: the settings')")
     p.add_argument("--type", dest="type_text", metavar="TEXT",
                    help="type TEXT on the keyboard (\\n is Enter)")
     p.add_argument("--type-after", type=float, default=2.0, metavar="SECONDS")
@@ -198,7 +201,7 @@ def _run_console(args: argparse.Namespace) -> int:
             timer.start()
         try:
             from tui.app import XtboxApp
-            app = XtboxApp(console=name, console_only=True)
+            app = XtboxApp(console=name, console_only=True, graphics=args.graphics)
             for sig in (signal.SIGTERM, signal.SIGHUP):        # the terminal closing, kill
                 signal.signal(sig, lambda *_: app.exit())
             app.run()

@@ -7,7 +7,9 @@ TUI reads them only through this module, so its screens and widgets import nothi
 engine but the control layer."""
 
 from engine.chips import scancodes
+from engine.screenshot import palette_rgb, png_bytes
 from engine.video import CGA_PALETTE, decode, decode_attr, expand_line
 from engine.vmm.screen_feed import decode_lines
 
-__all__ = ["CGA_PALETTE", "decode", "decode_attr", "decode_lines", "expand_line", "scancodes"]
+__all__ = ["CGA_PALETTE", "decode", "decode_attr", "decode_lines", "expand_line",
+           "palette_rgb", "png_bytes", "scancodes"]

@@ -114,7 +114,8 @@ class ConsoleScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield ConsoleView(id="console")
-        yield GraphicsView(scale=self.graphics_scale, id="graphics")
+        yield GraphicsView(scale=self.graphics_scale, id="graphics",
+                           renderer=getattr(self.app, "graphics_renderer", "halfblocks"))
         yield Static("", id="status")
 
     def on_mount(self) -> None:

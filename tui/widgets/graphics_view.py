@@ -9,10 +9,17 @@ that changed. The widget keeps the packed lines, and rebuilds only the cell rows
 a changed line (one Strip a row, Textual's Line API, as the text console does); a palette
 change redraws everything from the lines it already has, and so does a change of ``bands``
 (a frame whose mode or palette changed mid-frame: each run of lines has its own format).
+
+With ``renderer="kitty"`` (tui/pixels.py) the cells are kitty Unicode placeholders laid out
+once for the target size, and each changed frame is sent to the terminal as one PNG at the
+mode's native size under the widget's image id: the terminal scales it into the cells, so
+the picture has real pixels and the compositor repaints nothing when a frame changes.
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from operator import itemgetter
 
 from rich.segment import Segment
@@ -21,7 +28,8 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.control.guest_data import CGA_PALETTE, decode_lines, expand_line
+from tui import pixels
+from tui.control.guest_data import CGA_PALETTE, decode_lines, expand_line, palette_rgb, png_bytes
 
 UPPER_HALF = "\u2580"
 SCALES = ("fit", "1", "2", "4")
@@ -40,9 +48,15 @@ class GraphicsView(ScrollView, can_focus=True):
     GraphicsView { background: #000000; display: none; }
     """
 
-    def __init__(self, scale: str = "fit", **kwargs) -> None:
+    def __init__(self, scale: str = "fit", renderer: str = "halfblocks", **kwargs) -> None:
         super().__init__(**kwargs)
         self.scale = parse_scale(scale)
+        if renderer not in ("halfblocks", "kitty"):
+            raise ValueError(f"graphics renderer {renderer!r}: expected halfblocks or kitty")
+        self.renderer = renderer
+        self.image_id = random.randint(1, 0xFFFFFF)
+        self.emit: Callable[[str], None] = self._write_to_terminal
+        self.transmissions = 0               # frames sent to the terminal (kitty)
         self.width, self.height, self.bpp = 320, 200, 2
         self.palette: tuple[int, ...] = (0, 0, 0, 0)
         self.video = True
@@ -57,15 +71,16 @@ class GraphicsView(ScrollView, can_focus=True):
 
     # ---- geometry ------------------------------------------------------------------------
     def target(self) -> tuple[int, int]:
-        """(cells across, half-block dots down) the frame is drawn at."""
-        if self.scale == "fit":
+        """(cells across, half-block dots down) the frame is drawn at (kitty: always fitted,
+        the image has every dot whatever its size)."""
+        if self.scale == "fit" or self.renderer == "kitty":
             width = max(1, self.size.width)
             dots_down = max(2, 2 * self.size.height)
             across = min(width, int(dots_down * ASPECT))
         else:
             across = 80 * int(self.scale)
         down = max(2, round(across / ASPECT))
-        if self.scale == "fit":
+        if self.scale == "fit" or self.renderer == "kitty":
             down = min(down, max(2, 2 * self.size.height))
         return across, down
 
@@ -82,8 +97,16 @@ class GraphicsView(ScrollView, can_focus=True):
         for h, y in enumerate(self._ys):
             self._rows_of.setdefault(y, set()).add(h // 2)
         self._across, self._rows = across, (down + 1) // 2
+        if self.renderer == "kitty":
+            self._rows = min(self._rows, pixels.MAX_ROWS)
         self.virtual_size = Size(across, self._rows)
         self.strips = [Strip.blank(across)] * self._rows
+        if self.renderer == "kitty":
+            style = Style(color=pixels.id_colour(self.image_id))
+            self.strips = [Strip([Segment(pixels.placeholder_row(r, across), style)], across)
+                           for r in range(self._rows)]
+            self._transmit()
+            return
         self._rebuild(range(self._rows))
 
     # ---- updates ---------------------------------------------------------------------------
@@ -109,6 +132,12 @@ class GraphicsView(ScrollView, can_focus=True):
             self._relayout()
             self.refresh()
             return
+        if self.renderer == "kitty":
+            if recolour:
+                self.dots = [None] * self.height
+            if recolour or changed:
+                self._transmit()
+            return
         if recolour:
             self.dots = [None] * self.height
             rows = set(range(self._rows))
@@ -125,7 +154,23 @@ class GraphicsView(ScrollView, can_focus=True):
         self.refresh()
 
     # ---- drawing ---------------------------------------------------------------------------
+    def _write_to_terminal(self, data: str) -> None:
+        """Out of band, in order with the compositor's output: the driver's own writer."""
+        driver = getattr(self.app, "_driver", None)
+        if driver is not None:
+            driver.write(data)
+
+    def _transmit(self) -> None:
+        """Send the whole frame as a PNG for the placeholders to show (kitty)."""
+        lines = [self._full_dots(y) for y in range(self.height)]
+        png = png_bytes(self.width, self.height, lines, palette_rgb())
+        self.emit(pixels.kitty_transmit(self.image_id, png, self._across, self._rows))
+        self.transmissions += 1
+
     def _line_dots(self, y: int) -> tuple:
+        return self._xs(self._full_dots(y))
+
+    def _full_dots(self, y: int) -> bytes:
         dots = self.dots[y]
         if dots is None:
             bpp, palette, video = self._formats.get(y, (self.bpp, self.palette, self.video)) \
@@ -133,7 +178,7 @@ class GraphicsView(ScrollView, can_focus=True):
             dots = expand_line(self.packed[y], bpp, palette, self.width) if video \
                 else bytes(self.width)
             self.dots[y] = dots
-        return self._xs(dots)
+        return dots
 
     def _style(self, top: int, bottom: int) -> Style:
         style = self._styles.get((top, bottom))
