@@ -260,6 +260,7 @@ class VMHost:
         screen = m.text_screen()
         return {**self.public_state(), "name": self.profile.name, "uuid": self.profile.uuid,
                 "pid": os.getpid(), "temporary": self.temporary, "instructions": instr,
+                "guest_ns": stats.get("guest_ns", 0),
                 "mips": round(mips, 3), "disk_reads": stats.get("disk_reads", 0),
                 "disk_writes": stats.get("disk_writes", 0),
                 "idle": stats.get("idle", {}),

@@ -46,22 +46,34 @@ def snaps(name: str) -> dict[str, dict]:
     return {s["name"]: s for s in listed}
 
 
-def take_paused(name: str, snap: str) -> tuple[list[str], list]:
-    """Pause, read the screen, take the snapshot, resume: the screen it must come back to."""
+def machine_point(name: str) -> tuple[int, int]:
+    """Where the machine is: its instruction count and its own clock (guest ns)."""
+    now = manager.status(name)
+    return now["instructions"], now["guest_ns"]
+
+
+def take_paused(name: str, snap: str) -> tuple[list[str], list, tuple[int, int]]:
+    """Pause, read the screen, take the snapshot, resume: the screen (and the machine's
+    instruction count and clock) it must come back to."""
     xtbox("vm", "pause", name)
     screen = view(name)
+    point = machine_point(name)
     out = xtbox("vm", "snapshot", name, "take", snap).stdout
     assert "machine state" in out
     xtbox("vm", "resume", name)
-    return screen
+    return (*screen, point)
 
 
-def restore_and_start(name: str, snap: str) -> tuple[list[str], list]:
+def restore_and_start(name: str, snap: str) -> tuple:
+    """Restore, start; the screen, and when it comes back paused the machine's point too."""
     out = xtbox("vm", "snapshot", name, "restore", snap).stdout
     assert "resumes it" in out
     assert status(name)["state"] == "saved"
     xtbox("vm", "start", name, "--headless")
-    return view(name)
+    screen = view(name)
+    if manager.status(name)["state"] == "paused":
+        return (*screen, machine_point(name))
+    return screen
 
 
 def test_counting_guest_resumes_at_the_snapshot_and_runs_on_after_the_take(home):  # noqa: F811
@@ -84,7 +96,7 @@ def test_counting_guest_resumes_at_the_snapshot_and_runs_on_after_the_take(home)
             line = next(ln for ln in listing.splitlines() if f" {snap} " in ln)
             assert re.search(r"\d(\.\d)? KiB", line) and not re.search(r" 0 B ", line), line
         assert qemu_check(disk).returncode == 0
-    assert restore_and_start(name, "paused") == before         # the same screen, at once
+    assert restore_and_start(name, "paused") == before   # screen, instructions, clock: at once
     assert manager.status(name)["state"] == "paused"           # taken paused: resumes paused
     t0 = time.monotonic()
     xtbox("vm", "resume", name)
@@ -118,7 +130,7 @@ def test_demo_shell_live_snapshot_with_keys_pending(home):  # noqa: F811
     xtbox("vm", "type", "demo", "echo later\\n")
     assert manager.expect("demo", "later", timeout=20)
     xtbox("vm", "stop", "demo")
-    assert restore_and_start("demo", "keys") == screen
+    assert restore_and_start("demo", "keys")[:2] == screen
     assert "from the snapshot" not in "\n".join(screen[0])
     xtbox("vm", "resume", "demo")
     assert manager.expect("demo", "from the snapshot", timeout=20)   # still pending
@@ -218,7 +230,7 @@ def test_restore_with_a_saved_state_is_refused_and_a_saved_vm_snapshot_keeps_it(
     xtbox("vm", "snapshot", name, "take", "off")           # powered off: disks only
     assert snaps(name)["off"]["state_bytes"] == 0
     assert "disks only" in xtbox("vm", "snapshot", name, "list").stdout
-    assert restore_and_start(name, "suspended") == screen
+    assert restore_and_start(name, "suspended")[:2] == screen
     xtbox("vm", "stop", name)
 
 
