@@ -37,7 +37,8 @@ def info(path: str, *, chain: bool = False, allow_outside_backing: bool = False,
                 entry.update({"cluster-size": layer.cs, "version": h.version,
                               "backing-filename": h.backing_file,
                               "backing-filename-format": h.backing_format,
-                              "snapshots": [{"id": s.id, "name": s.name, "date": s.date_sec}
+                              "snapshots": [{"id": s.id, "name": s.name, "date": s.date_sec,
+                                             "vm-state-size": s.vm_state_size}
                                             for s in layer.snapshots]})
             out.append(entry)
             if not chain:

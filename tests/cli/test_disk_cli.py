@@ -1,6 +1,7 @@
 """`xtbox disk` through the real command line."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -98,3 +99,20 @@ def test_eight_gib_image_arithmetic(tmp_path):
         assert img.read(4 << 30, 6) == b"middle"
     if QEMU_IMG:
         assert qemu_check(p).returncode == 0
+
+
+def test_disk_snapshot_list_and_info_show_a_vm_state(tmp_path):
+    from disks import create_image, open_image
+    from disks.qcow2 import snapshot as qs
+    p = tmp_path / "a.qcow2"
+    create_image(p, 1 << 20)
+    with open_image(p) as img:
+        qs.create_snapshot(img, "live", b"S" * 5000)
+        qs.create_snapshot(img, "off")
+    listed = xtbox("disk", "snapshot", str(p), "list").stdout
+    assert re.search(r"live .* VM state 5,000 bytes", listed)
+    assert "VM state" not in next(ln for ln in listed.splitlines() if " off " in ln)
+    assert "live (" in xtbox("disk", "info", str(p)).stdout
+    assert "VM state 5,000 bytes" in xtbox("disk", "info", str(p)).stdout
+    info = json.loads(xtbox("disk", "info", str(p), "--json").stdout)
+    assert [s["vm-state-size"] for s in info["snapshots"]] == [5000, 0]

@@ -179,7 +179,9 @@ def _info(args) -> int:
                       f"({layer['backing-filename-format'] or 'format not recorded'})")
             for s in layer["snapshots"]:
                 when = datetime.datetime.fromtimestamp(s["date"]).isoformat(" ", "seconds")
-                print(f"  snapshot {s['id']}: {s['name']} ({when})")
+                state = (f", VM state {s['vm-state-size']:,} bytes"
+                         if s.get("vm-state-size") else "")
+                print(f"  snapshot {s['id']}: {s['name']} ({when}{state})")
     return 0
 
 
@@ -218,7 +220,8 @@ def _snapshot(args) -> int:
     if args.action == "list":
         for s in out:
             when = datetime.datetime.fromtimestamp(s.date_sec).isoformat(" ", "seconds")
-            print(f"{s.id:<6} {s.name:<24} {when}")
+            state = f"  VM state {s.vm_state_size:,} bytes" if s.vm_state_size else ""
+            print(f"{s.id:<6} {s.name:<24} {when}{state}")
     else:
         print(f"snapshot {args.name}: {args.action} done")
     return 0
