@@ -4,7 +4,7 @@
 
 Render: the half-block renderer (tui/widgets/graphics_view.py) at 100x32 applying a frame
 in which every line changed, against one in which a single line did (the ratio is what
-sending only changed lines buys). Rate: a VM booting workload/animate.img refills video
+sending only changed lines buys); the same for the kitty renderer (PNG of the frame). Rate: a VM booting workload/animate.img refills video
 memory flat out in mode 4 (every line of every frame differs); a subscriber counts graphics
 events per second against the protocol's cap (SCREEN_HZ) and the bytes each costs. TUI CPU:
 the real console (`xtbox vm start` on a pty) showing that animation, against the same TUI
@@ -51,7 +51,8 @@ def frames(n: int):
         yield "one", feed.update(cga.screen(mem))
 
 
-async def render_times(n: int) -> tuple[list[float], list[float]]:
+async def render_times(n: int, renderer: str = "halfblocks") -> tuple[list[float], list[float]]:
+    """Kitty: apply() is the whole cost (expand, PNG, base64, escapes); no row repaints."""
     from textual.app import App, ComposeResult
 
     from tui.widgets.graphics_view import GraphicsView
@@ -60,7 +61,11 @@ async def render_times(n: int) -> tuple[list[float], list[float]]:
         CSS = "GraphicsView { display: block; }"
 
         def compose(self) -> ComposeResult:
-            yield GraphicsView()
+            view = GraphicsView(renderer=renderer)
+            view.emit = self.sent.append
+            yield view
+
+    Host.sent = []
 
     app = Host()
     times: dict[str, list[float]] = {"full": [], "one": []}
@@ -70,7 +75,9 @@ async def render_times(n: int) -> tuple[list[float], list[float]]:
         for kind, update in frames(n):
             t = time.perf_counter()
             view.apply(update)                      # decode, expand, rebuild touched rows
-            if kind == "full":                      # then the compositor asks for them
+            if renderer == "kitty":
+                pass
+            elif kind == "full":                      # then the compositor asks for them
                 for y in range(view.size.height):
                     view.render_line(y)
             elif kind == "one":
@@ -143,6 +150,11 @@ def main(argv: list[str]) -> None:
     mf, mo = statistics.median(full) * 1e3, statistics.median(one) * 1e3
     print(f"graphics render (half blocks, 100x32): full frame median {mf:.2f} ms; one line "
           f"{mo:.3f} ms; ratio {mf / mo:.1f}x over {args.renders} updates each")
+    full, one = asyncio.run(render_times(args.renders, "kitty"))
+    kf, ko = statistics.median(full) * 1e3, statistics.median(one) * 1e3
+    print(f"graphics render (kitty PNG, 100x32): full frame median {kf:.2f} ms; one line "
+          f"{ko:.2f} ms (the whole frame is sent either way); against half blocks' full "
+          f"frame {kf / mf:.2f}x")
     with private_home("anim", "idle", "anim-tui"):
         rate, size = client_rate(args.seconds)
         print(f"graphics frames while the guest animates flat out: {rate:.1f}/s (cap "
