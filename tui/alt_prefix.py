@@ -47,7 +47,9 @@ def alt_key(ch: str) -> events.Key:
 
 
 def install() -> bool:
-    """Teach Textual's input parser ESC + character as Alt (see the module docstring)."""
+    """Teach Textual's input parser ESC + character as Alt (see the module docstring).
+    Only parsers built afterwards learn it (XTermParser.parse binds its key reader when the
+    parser is built), so the app calls this before it runs, ahead of its driver."""
     try:
         from textual._xterm_parser import XTermParser
     except ImportError:

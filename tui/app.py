@@ -27,8 +27,11 @@ class XtboxApp(App):
         asks the terminal now, before Textual owns it (tui/pixels.py)."""
         super().__init__()
         self.console_only = console_only
-        from tui import kitty
+        from tui import alt_prefix, kitty
         kitty.install()          # a stray key-release report must never upset the parser
+        # Now, before the driver builds its parser (which takes its key table when built):
+        # installed later, when a console is first shown, ESC f stayed ctrl+right.
+        alt_prefix.install()
         self.settings = Settings.load()
         self.initial_console = console
         import os

@@ -90,3 +90,30 @@ async def test_outside_the_console_esc_f_keeps_textuals_meaning():
     alt_prefix.ACTIVE = False
     keys = [e.key for e in [*XTermParser().feed("\x1bf")]]
     assert keys == ["ctrl+right"]
+
+
+def test_the_apps_own_parser_reads_esc_prefixed_alt():
+    """Textual's driver builds its input parser when the app starts, and the parser takes its
+    key table once, as it is built: the ESC-prefix reading must be in place by then, not
+    only from the moment the console is first shown (the real app had ESC f as ctrl+right,
+    while parsers built later, as in the tests above, read it right). A fresh process, since
+    the reading, once installed, stays for the whole process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = (
+        "import os, tempfile\n"
+        "os.environ['XTBOX_HOME'] = tempfile.mkdtemp()\n"
+        "from tui.app import XtboxApp\n"
+        "app = XtboxApp(console='dos', console_only=True)\n"
+        "from textual._xterm_parser import XTermParser\n"
+        "parser = XTermParser()              # as the driver does when the app runs\n"
+        "from tui import alt_prefix\n"
+        "alt_prefix.ACTIVE = True            # the console on screen\n"
+        "print(' '.join(e.key for d in ('\\x1bf', '\\x1b1', '\\x1b\\r', '\\x1b[1;5C', '')\n"
+        "               for e in parser.feed(d)))\n")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["alt+f", "alt+1", "alt+enter", "ctrl+right"]
