@@ -449,7 +449,9 @@ class Machine:
                 self._wake.clear()
             self.idle.slept(why.kind, t0, t0 + slept)
             self.state = "running"
-        clock.sync(idle=slept, limit=self.idle.watch)
+        # A halted guest watches no retrace (it waits for an interrupt): the moment its last
+        # wait loop would have watched next must not hold its clock, or time stands still.
+        clock.sync(idle=slept, limit=None if why is HALT else self.idle.watch)
         if not clock.realtime and event is not None and not woken:
             clock.warp(event)
 
