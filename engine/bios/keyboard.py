@@ -23,6 +23,8 @@ ASCII.update({0x01: (0x1B, 0x1B), 0x0E: (0x08, 0x08), 0x0F: (0x09, 0x00), 0x1C: 
               0x4E: (ord("+"), ord("+"))})
 KEYPAD_DIGITS = {0x47: 7, 0x48: 8, 0x49: 9, 0x4B: 4, 0x4C: 5, 0x4D: 6, 0x4F: 1, 0x50: 2,
                  0x51: 3, 0x52: 0}
+# IBM's Ctrl table for the cursor keys (keypad or grey): Home Left Right End PgDn PgUp.
+CTRL_CURSOR = {0x47: 0x77, 0x4B: 0x73, 0x4D: 0x74, 0x4F: 0x75, 0x51: 0x76, 0x49: 0x84}
 # Shift-state bits in 40:17h.
 RSHIFT, LSHIFT, CTRL, ALT, SCROLL, NUM, CAPS, INSERT = (1 << i for i in range(8))
 _TOGGLES = {0x46: SCROLL, 0x45: NUM, 0x3A: CAPS}
@@ -130,8 +132,8 @@ class Keyboard:
             ch = upper if shifted else normal
             if flags & CAPS and chr(normal).isalpha():
                 ch = normal if shifted else upper
-            if flags & ALT:
-                return key << 8
+            if flags & ALT:                        # the top row 1..= gives 78h..83h
+                return (key + 0x76) << 8 if 0x02 <= key <= 0x0D else key << 8
             if flags & CTRL:
                 if chr(normal).isalpha():
                     return (key << 8) | (normal - 0x60)
@@ -142,6 +144,8 @@ class Keyboard:
         if 0x3B <= key <= 0x44:                        # F1-F10
             base = 0x68 if flags & ALT else 0x5E if flags & CTRL else 0x54 if shifted else 0
             return (key - 0x3B + base) << 8 if base else key << 8
+        if flags & CTRL and key in CTRL_CURSOR:         # before NumLock, as IBM's
+            return CTRL_CURSOR[key] << 8
         if key in KEYPAD_DIGITS and not extended and (bool(flags & NUM) != shifted):
             return (key << 8) | (0x30 + KEYPAD_DIGITS[key])
         if key == 0x53 and not extended and (bool(flags & NUM) != shifted):
