@@ -75,10 +75,23 @@ def test_each_line_shows_the_registers_in_force_when_the_beam_drew_it(machine):
 
 
 def test_a_saved_machine_shows_the_same_mid_frame_picture(machine, tmp_path):
+    """The beam log is part of the CGA's state: a machine resumed from the saved-state file
+    shows the frame as the saved one did, and runs on into the same frames."""
+    from engine.vmm import savestate
     machine.run(instructions=250_000)
     before = screen_png(machine.screen())
-    state = machine.video.get_state()
-    machine.video.reset()
-    assert screen_png(machine.screen()) != before
-    machine.video.set_state(state)
-    assert screen_png(machine.screen()) == before
+    state, _fit = savestate.decode(savestate.encode(machine.get_state(), {}))
+    image = tmp_path / "resumed.img"
+    shutil.copy(HERE / "cga_midframe.img", image)
+    resumed = Machine(MachineConfig(fda=str(image), deterministic=True))
+    try:
+        assert screen_png(resumed.screen()) != before
+        resumed.set_state(state)
+        assert screen_png(resumed.screen()) == before
+        for m in (machine, resumed):
+            m.run(instructions=m.cpu.instructions + 7_001)
+        assert screen_png(resumed.screen()) == screen_png(machine.screen())
+        width, _h, rows, _p = read_png(screen_png(resumed.screen()))
+        assert rows == expected_frame()
+    finally:
+        resumed.close()
