@@ -244,3 +244,20 @@ def test_truncated_snapshot_state_is_named(home):  # noqa: F811
         qs._write_table(img, list(img.snapshots))
     refused = xtbox("vm", "snapshot", name, "restore", "s", check=False)
     assert refused.returncode == 2 and "damaged or truncated" in refused.stderr
+
+
+def test_no_writable_disk_is_refused_running_or_not(home):  # noqa: F811
+    disk = overlay_of(COUNTER, "counter", home.parent)
+    xtbox("vm", "create", "ro", "--fda", str(disk))
+    toml = home / "vms" / "ro" / "vm.toml"
+    toml.write_text(toml.read_text().replace("[drives]", 'write_protected = ["fda"]\n\n[drives]'))
+    for running in (False, True):
+        if running:
+            xtbox("vm", "start", "ro", "--headless")
+        refused = xtbox("vm", "snapshot", "ro", "take", "s", check=False)
+        assert refused.returncode == 2, refused
+        assert "no writable qcow2 disk" in refused.stderr
+        assert "xtbox vm save ro" in refused.stderr
+    with open_image(disk, readonly=True) as img:
+        assert img.snapshots == []              # the write-protected disk was not touched
+    xtbox("vm", "stop", "ro")

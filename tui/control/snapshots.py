@@ -37,6 +37,8 @@ def _open_all(profile: Profile, *, readonly: bool) -> tuple[list, list[str]]:
     images, letters = [], []
     try:
         for drive, path in profile.disk_paths().items():
+            if drive in profile.write_protected:
+                continue            # never written, as in the running VM: not in snapshots
             try:
                 img = open_image(str(path), readonly=readonly, allow_outside_backing=True)
             except DiskError as exc:
