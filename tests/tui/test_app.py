@@ -496,3 +496,16 @@ async def test_console_menu_changes_and_ejects_a_floppy(home, tmp_path):
         await pilot.click("#picker-empty")                 # Eject
         await wait_for(pilot, lambda: in_b() is None)
     assert "fdb" not in (manager.load("fl").folder / "vm.toml").read_text()   # live only
+
+
+async def test_details_list_the_mouse_speaker_and_printer_ports(home, tmp_path):
+    manager.create_vm("periph", demo=True, mouse="com1", speaker="bell",
+                      lpt1=f"file:{tmp_path / 'print.txt'}")
+    app = XtboxApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_listed(pilot, app, 1)
+        await pilot.pause(0.2)
+        text = str(app.screen.query_one("#details").render())
+        assert "COM1: mouse" in text and "COM2: none" in text
+        assert f"LPT1: file:{tmp_path / 'print.txt'}" in text and "LPT2" not in text
+        assert "Speaker: bell" in text

@@ -120,7 +120,12 @@ class ManagerScreen(Screen):
             for d, folder in p.folder_drives().items():
                 lines.append(f"{'C:' if d == 'hda' else 'D:'} folder {folder}")
             for port, spec in zip(("COM1", "COM2"), p.serial, strict=True):
-                lines.append(f"{port}: {spec}")
+                lines.append(f"{port}: {'mouse' if p.mouse == port.lower() else spec}")
+            for port, spec in zip(("LPT1", "LPT2"), p.lpt, strict=True):
+                if spec != "none":
+                    lines.append(f"{port}: {spec}")
+            if p.speaker != "none":
+                lines.append(f"Speaker: {p.speaker}")
             lines.append(f"Snapshots: {v.snapshots}")
             if p.notes:
                 lines += ["", p.notes]
