@@ -27,8 +27,9 @@ class XtboxApp(App):
         asks the terminal now, before Textual owns it (tui/pixels.py)."""
         super().__init__()
         self.console_only = console_only
-        from tui import alt_prefix, kitty
+        from tui import alt_prefix, hangup, kitty
         kitty.install()          # a stray key-release report must never upset the parser
+        hangup.install()         # a closed terminal ends the app (its VM powered off)
         # Now, before the driver builds its parser (which takes its key table when built):
         # installed later, when a console is first shown, ESC f stayed ctrl+right.
         alt_prefix.install()
