@@ -41,6 +41,8 @@ class XtboxApp(App):
         setting = pixels.parse_renderer(graphics or self.settings.graphics_renderer)
         reply = pixels.query_terminal() if setting == "auto" else None
         self.graphics_renderer = pixels.choose(setting, os.environ, reply)
+        if setting == "auto" and self.console.color_system != "truecolor":
+            self.graphics_renderer = "halfblocks"   # the image id is a 24-bit colour
 
     def on_mount(self) -> None:
         from tui.screens.manager import ManagerScreen

@@ -21,7 +21,8 @@ Detection: the kitty graphics query (``a=q``) followed by the primary device att
 request, which every terminal answers, so the wait ends at that answer instead of a timeout;
 an ``OK`` to the query is support. Without an answer (not a tty), kitty's own environment
 (``KITTY_WINDOW_ID``, ``TERM=xterm-kitty``) or Ghostty's (``TERM=xterm-ghostty``) decide.
-Inside tmux or screen the escapes would not reach the terminal: half blocks. Sixel
+Inside tmux or screen the escapes would not reach the terminal: half blocks; so too when
+the console's colours are not 24-bit (the image id is a foreground colour; tui/app.py). Sixel
 (attribute 4 in the device attributes) is recognised but not drawn: half blocks.
 """
 
