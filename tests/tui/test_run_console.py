@@ -37,3 +37,26 @@ async def test_console_only_app_powers_off_from_the_menu(home):
         await pilot.press("enter")
         await wait_for(pilot, lambda: manager.vm_info("run").state == "poweroff", timeout=30)
         await wait_for(pilot, lambda: not app.is_running, timeout=15)
+
+
+async def test_the_console_says_where_a_pty_is(home):
+    """A VM of `xtbox run --display tui` lives in a throwaway data folder, so the console is
+    where its user learns the pty's path: said once when the console opens, and on the menu's
+    reconnect entry."""
+    import os
+    manager.create_vm("run", demo=True, serial=["pty"])
+    manager.start_vm("run")
+    app = XtboxApp(console="run", console_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ConsoleScreen))
+        await wait_for(pilot, lambda: any(n.title == "Serial ports"
+                                          for n in app._notifications))
+        note = next(n for n in app._notifications if n.title == "Serial ports")
+        path = note.message.removeprefix("COM1: pty ")
+        assert path.startswith("/dev/pts/") and os.path.exists(path), note.message
+        await pilot.press("ctrl+right_square_bracket")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConsoleMenu")
+        menu = app.screen.query_one("#menu")
+        labels = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
+        assert f"Reconnect COM1's host port (pty {path})" in labels
+    manager.stop_vm("run")

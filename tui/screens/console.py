@@ -75,6 +75,18 @@ def status_line(vm: str, st: dict, mouse_port: str | None, captured: bool, host_
     return body + tail
 
 
+def host_ends(serial: list[dict]) -> dict[str, str]:
+    """Where to reach each COM port whose host end xtbox made up (a pty's path, a TCP
+    server's address), by port: the user needs it to connect, and a VM of `xtbox run
+    --display tui` lives in a throwaway data folder that `xtbox vm status` cannot see."""
+    ends = {}
+    for p in serial:
+        kind = p.get("spec", "none").split(":", 1)[0]
+        if kind in ("pty", "tcp-server") and p.get("detail"):
+            ends[p["port"]] = f"pty {p['detail']}" if kind == "pty" else p["detail"]
+    return ends
+
+
 class ScreenUpdate(Message):
     def __init__(self, data: dict) -> None:
         super().__init__()
@@ -108,6 +120,8 @@ class ConsoleScreen(Screen):
         self.status_wanted: bool | None = None      # None: shown when there is room
         self.mouse_port: str | None = None          # com1/com2 once the status says so
         self.mouse_captured = True                  # the terminal's mouse drives the guest's
+        self.host_ends: dict[str, str] = {}        # com1 -> "pty /dev/pts/3", from the poll
+        self.announced: set[str] = set()            # the ports whose host end was said
         self.mouse_map = MouseMapper()
         self.mouse_queue = MouseQueue()
         self.bells = 0                              # beeps rung on the terminal
@@ -217,6 +231,13 @@ class ConsoleScreen(Screen):
         except ConfigError:
             return
         self.media = {m["drive"]: m.get("image") for m in st.get("media", [])}
+        self.host_ends = host_ends(st.get("serial", []))
+        new = {port: end for port, end in self.host_ends.items() if port not in self.announced}
+        if new:                                    # said once, as QEMU prints a pty's path
+            self.announced |= new.keys()
+            self.app.call_from_thread(
+                self.notify, "\n".join(f"{port.upper()}: {end}" for port, end in new.items()),
+                title="Serial ports", timeout=15)
         port = (st.get("mouse") or {}).get("port", "none")
         self.mouse_port = None if port == "none" else port
         text = status_line(self.vm, st, self.mouse_port, self.mouse_captured,
@@ -381,7 +402,8 @@ class ConsoleScreen(Screen):
     def open_menu(self) -> None:
         from tui.screens.console_menu import ConsoleMenu
         mouse = None if self.mouse_port is None else self.mouse_captured
-        self.app.push_screen(ConsoleMenu(self.vm, self.media, mouse=mouse), self.menu_choice)
+        self.app.push_screen(ConsoleMenu(self.vm, self.media, mouse=mouse,
+                                         ports=self.host_ends), self.menu_choice)
 
     def menu_choice(self, choice: str | None) -> None:
         from tui import keys

@@ -46,10 +46,11 @@ class ConsoleMenu(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "dismiss_none", "Back to the console")]
 
     def __init__(self, vm: str, media: dict[str, str | None] | None = None, *,
-                 mouse: bool | None = None) -> None:
+                 mouse: bool | None = None, ports: dict[str, str] | None = None) -> None:
         super().__init__()
         self.vm = vm
         self.media = media or {}          # drive letter -> image in it (None: empty)
+        self.ports = ports or {}          # com1 -> where its host end is (a pty's path)
         self.mouse = mouse                # captured? None: the VM has no mouse
 
     def label(self, key: str, text: str) -> str:
@@ -58,6 +59,8 @@ class ConsoleMenu(ModalScreen[str | None]):
         if key.startswith("floppy-") and key[-1] in self.media:
             image = self.media[key[-1]]
             return f"{text.rstrip('…')} (now {Path(image).name if image else 'empty'})…"
+        if key in self.ports:
+            return f"{text} ({self.ports[key]})"
         return text
 
     def compose(self) -> ComposeResult:
