@@ -22,8 +22,8 @@ ROM_PATH = Path(__file__).with_name("rom.bin")
 # Services that only read memory and registers (and write back the same each time): a loop
 # calling them is still a pure loop to the idle spin detector (engine/idle.py), so their trap
 # is not counted as I/O. Keyed by (vector, AH); AH None for any.
-PURE_SERVICES = {(0x11, None), (0x12, None), (0x16, 0x01), (0x16, 0x02), (0x16, 0x11),
-                 (0x16, 0x12), (0x1A, 0x00), (0x28, None), (0x2F, None)}
+PURE_SERVICES = {(0x11, None), (0x12, None), (0x16, 0x02), (0x16, 0x12), (0x1A, 0x00),
+                 (0x28, None), (0x2F, None)}
 
 
 def rom_image() -> bytes:

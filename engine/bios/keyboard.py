@@ -167,13 +167,7 @@ class Keyboard:
             if nxt >= (r.rw(bda.KBD_BUF_STOP) or 0x3E):
                 nxt = r.rw(bda.KBD_BUF_START) or 0x1E
             r.ww(bda.KBD_HEAD, nxt)
-        elif ah in (0x01, 0x11):
-            if head != tail:
-                r.set(ax=r.rw(0x400 + head))
-            else:
-                r.cpu.note_poll()                      # an empty poll: engine/idle.py weighs it
-            r.zero(head == tail)
-        elif ah in (0x02, 0x12):
+        elif ah in (0x02, 0x12):                       # (01h/11h: the ROM answers, int16_peek)
             r.set(al=r.rb(bda.KBD_FLAGS1))
             if ah == 0x12:
                 r.set(ah=r.rb(bda.KBD_FLAGS2))

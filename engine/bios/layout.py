@@ -27,6 +27,7 @@ TRAP_INT08 = 0xE2
 TRAP_POST = 0xE3
 TRAP_WAIT = 0xE4
 TRAP_PORTS = (TRAP_VECTOR, TRAP_INT16, TRAP_INT08, TRAP_POST, TRAP_WAIT)
+POLL_PORT = 0xE5               # not a trap: the CPU counts an OUT here as an idle poll
 
 
 def stub_vector(ip_after_out: int) -> int | None:

@@ -13,6 +13,8 @@
 ;               E2h  INT 08h timer bookkeeping
 ;               E3h  power-on self test and bootstrap
 ;               E4h  a service waiting for hardware asks again (hw_wait below)
+;               E5h  not a trap: an empty keyboard poll, which the CPU counts (in C) as an idle
+;                    poll for engine/idle.py, as it counts INT 28h
 
 BITS 16
 CPU 8086
@@ -23,6 +25,7 @@ ORG 0
 %define TRAP_INT08  0xE2
 %define TRAP_POST   0xE3
 %define TRAP_WAIT   0xE4
+%define POLL_PORT   0xE5
 
     times 0xE000 - ($ - $$) db 0xFF
 
@@ -39,12 +42,18 @@ vector_stubs:
 
     times 0xE400 - ($ - $$) db 0xFF
 ; ---- F000:E400 INT 16h: the host answers; CF=1 in the live flags means "no key yet": wait for one ----
+; AH=01h/11h (is a key waiting?) are answered here, in guest code (int16_peek).
 int16_entry:
+    cmp ah, 0x01
+    je int16_peek
+    cmp ah, 0x11
+    je int16_peek
+.host:
     out TRAP_INT16, al
     jnc .done
     sti
     hlt
-    jmp int16_entry
+    jmp .host
 .done:
     iret
 
@@ -114,6 +123,33 @@ pause_tail:
     pop ax
     pop ds
     iret
+
+    times 0xE4C0 - ($ - $$) db 0xFF
+; ---- F000:E4C0 INT 16h AH=01h/11h, as IBM's KEYBOARD_IO answers them: ZF=1 no key; ZF=0 and
+; AX = the next key, left in the buffer; RET 2 returns these flags (interrupts on). Guest code,
+; not a trap: programs poll between frames of work, and a trip to the host for each poll would
+; slow them. An empty poll is an OUT to POLL_PORT, which the CPU counts without a bus access.
+int16_peek:
+    sti
+    push bx
+    push ds
+    mov bx, 0x40
+    mov ds, bx
+    cli
+    mov bx, [0x1A]                 ; head
+    cmp bx, [0x1C]                 ; tail
+    jne .key
+    sti
+    out POLL_PORT, al
+    pop ds
+    pop bx
+    retf 2
+.key:
+    mov ax, [bx]
+    sti
+    pop ds
+    pop bx
+    retf 2
 
 ; ---- F000:EF00: a diskette parameter table per format (160K ... 2.88M), filled at POST ------
 ; from engine/drives.py's format list; INT 1Eh and INT 13h AH=08h/18h point into it.

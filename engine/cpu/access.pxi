@@ -229,6 +229,12 @@ cdef inline uint16_t port_in(State* c, uint16_t port, int width) noexcept nogil:
 
 cdef inline void port_out(State* c, uint16_t port, uint16_t value, int width) noexcept nogil:
     cdef State* home = c.home
+    if port == POLL_PORT:
+        # An empty keyboard poll in our ROM: a hint for engine/idle.py, as INT 28h is, and no
+        # trip to Python (a game that polls between frames of work must not pay for it).
+        c.sig.poll = 1
+        c.sig.attn = 1
+        return
     home[0] = c[0]
     port_out_python(home, port, value, width)
     c[0] = home[0]

@@ -21,14 +21,17 @@ cdef enum:
     REP_Z = 1      # F3: REP / REPE
     REP_NZ = 2     # F2: REPNE
     POLL_PLACES = 4  # idle polls remembered (see CPU.count_poll)
+    POLL_PORT = 0xE5  # OUT here is an idle poll (our ROM's empty INT 16h AH=01h/11h): counted
+                      # in C, never a bus access (engine/bios/layout.py POLL_PORT)
 
 
 cdef struct Signals:
     # Written from outside the instruction stream (the PIC, other threads, Python callbacks),
     # so the loop reads them through a pointer and never caches them.
     uint8_t intr_line, nmi_pending, stop_req
-    # An idle poll just happened (INT 28h, INT 2Fh AX=1680h, or an empty keyboard poll the
-    # BIOS reported): the slow path counts it at the next boundary (engine/idle.py decides).
+    # An idle poll just happened (INT 28h, INT 2Fh AX=1680h, or an empty keyboard poll: our
+    # ROM's OUT to POLL_PORT): the slow path counts it at the next boundary (engine/idle.py
+    # decides).
     uint8_t poll
     # Non-zero when an interrupt, NMI, stop, halt, TF or shadow may need the slow path between
     # instructions: one test per instruction instead of six. Set conservatively by whatever
