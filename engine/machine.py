@@ -46,7 +46,7 @@ from engine.cpu import CPU
 from engine.drives import Drive, FloppyDrive
 from engine.errors import ConfigError
 from engine.idle import HALT, IdleMonitor, Wait
-from engine.peripherals import check_peripherals
+from engine.peripherals import check_peripherals, mouse_buttons, mouse_port
 from engine.serial import open_backend, open_printer_backend
 from engine.sound import open_sink
 from engine.video import GraphicsScreen, TextScreen
@@ -78,7 +78,7 @@ class MachineConfig:
     deterministic: bool = False
     allow_outside_backing: bool = True
     write_protected: tuple[str, ...] = ()     # fda fdb hda hdb: opened read-only
-    mouse: str = "none"          # none | com1 | com2: a serial mouse instead of that backend
+    mouse: str = "none"          # none | com1 | com2 [:logitech]: a serial mouse on that port
     speaker: str = "none"        # none | bell | wav:PATH | host (engine/sound)
     lpt: list[str] = field(default_factory=lambda: ["none", "none"])
 
@@ -229,9 +229,9 @@ class Machine:
         self.mouse: SerialMouse | None = None
         if self.config.mouse == "none":
             return
-        uart = self.uarts[int(self.config.mouse[3]) - 1]
+        uart = self.uarts[int(mouse_port(self.config.mouse)[3]) - 1]
         uart.backend.close()
-        self.mouse = SerialMouse(clock=self.now)
+        self.mouse = SerialMouse(clock=self.now, buttons=mouse_buttons(self.config.mouse))
         uart.backend = self.mouse
         self._register("mouse", self.mouse, ports=False, timed=True)
 
@@ -521,7 +521,7 @@ class Machine:
         """Move the serial mouse (counts; +x right, +y down) and set its buttons (bits: 1
         left, 2 right, 4 middle; None leaves them)."""
         if self.mouse is None:
-            raise ConfigError("this VM has no mouse (set mouse = \"com1\" or \"com2\")")
+            raise ConfigError("this VM has no mouse (set mouse = \"com1\" or \"com2\", or their :logitech forms)")
         self.mouse.move(dx, dy, buttons)
         self._wake.set()
 
@@ -557,7 +557,7 @@ class Machine:
     def peripheral_status(self) -> dict:
         """Mouse, speaker and printer ports, for `xtbox vm status` and the console."""
         c = self.config
-        mouse = {"port": c.mouse}
+        mouse = {"port": mouse_port(c.mouse), "spec": c.mouse}
         if self.mouse is not None:
             mouse.update(self.mouse.status())
         sink = self.speaker.sink

@@ -11,22 +11,37 @@ from __future__ import annotations
 from engine.errors import ConfigError
 
 MOUSE_PORTS = ("none", "com1", "com2")
-MOUSE_ACCEPTED = "none, com1 or com2"
+# "com1": Microsoft's two-button mouse (answers "M": every driver, CuteMouse and MOUSE.COM
+# included, installs it as a Microsoft mouse); "com1:logitech": Logitech's three-button
+# variant of the same protocol (answers "M3", a fourth byte for the middle button)
+MOUSE_FORMS = ("none", "com1", "com2", "com1:logitech", "com2:logitech")
+MOUSE_ACCEPTED = "none, com1, com2, com1:logitech or com2:logitech"
 
 
 def check_mouse(mouse: object) -> str:
-    if mouse not in MOUSE_PORTS:
+    if mouse not in MOUSE_FORMS:
         raise ConfigError(f"mouse {mouse!r}: expected {MOUSE_ACCEPTED}")
     return mouse  # type: ignore[return-value]
 
 
+def mouse_port(mouse: str) -> str:
+    """The COM port a mouse setting puts the mouse on (``none`` for no mouse)."""
+    return mouse.split(":", 1)[0]
+
+
+def mouse_buttons(mouse: str) -> int:
+    """2 for Microsoft's mouse, 3 for Logitech's."""
+    return 3 if mouse.endswith(":logitech") else 2
+
+
 def check_mouse_port_free(mouse: str, serial: list[str]) -> None:
     """A serial mouse takes its COM port's place: that port cannot also have a backend."""
-    if mouse == "none":
+    port = mouse_port(mouse)
+    if port == "none":
         return
-    spec = (list(serial) + ["none", "none"])[int(mouse[3]) - 1]
+    spec = (list(serial) + ["none", "none"])[int(port[3]) - 1]
     if str(spec).strip().lower() not in ("", "none", "null"):
-        raise ConfigError(f"mouse on {mouse}: that port already has serial backend {spec!r}; "
+        raise ConfigError(f"mouse on {port}: that port already has serial backend {spec!r}; "
                           "set it to none or put the mouse on the other port")
 
 

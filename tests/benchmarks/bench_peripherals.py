@@ -122,7 +122,7 @@ def music_cost(runs: int, seconds: float) -> dict[str, list[float]]:
 def mouse_engine_latency(folder: Path, events: int) -> list[float]:
     from engine.chips.serial_mouse import LEFT
     out = []
-    with GuestRun(folder, "mouse_lab", mouse="com1") as g:
+    with GuestRun(folder, "mouse_lab", mouse="com1:logitech") as g:
         at = g.wait_for("mouse: M3\n")
         for i in range(events):
             time.sleep(0.05)
@@ -139,7 +139,7 @@ def mouse_control_latency(events: int) -> list[float]:
     with private_home("mouse") as home:
         image = Path(home) / "mouse_lab.img"
         shutil.copy(GUESTS / "mouse_lab.img", image)
-        manager.create_vm("mouse", fda=str(image), mouse="com1")
+        manager.create_vm("mouse", fda=str(image), mouse="com1:logitech")
         manager.start_vm("mouse")
         assert manager.expect("mouse", "mouse: M3", timeout=30)
         events_in = manager.connect("mouse", timeout=None)

@@ -16,7 +16,8 @@ MOUSE_LAB = ROOT / "tests" / "guests" / "mouse_lab.img"
 
 
 @pytest.mark.parametrize(("option", "value", "expected"), [
-    ("--mouse", "com3", "mouse 'com3': expected none, com1 or com2"),
+    ("--mouse", "com3", "mouse 'com3': expected none, com1, com2, com1:logitech or "
+     "com2:logitech"),
     ("--speaker", "beep", "speaker 'beep': not a form xtbox knows; accepted: none, bell, "
      "wav:PATH or host"),
     ("--lpt1", "stdio", "lpt1: printer backend 'stdio': a stdio is not a printer; accepted: "
@@ -51,7 +52,7 @@ def test_settings_in_the_profile_and_a_mouse_port_with_a_backend_refused(home): 
 def test_vm_mouse_moves_what_the_guest_reads_and_status_counts_it(home):  # noqa: F811
     image = home.parent / "mouse_lab.img"
     shutil.copy(MOUSE_LAB, image)
-    xtbox("vm", "create", "m", "--fda", str(image), "--mouse", "com1", "--lpt1",
+    xtbox("vm", "create", "m", "--fda", str(image), "--mouse", "com1:logitech", "--lpt1",
           "file:out.prn", "--speaker", "wav:beeps.wav")
     xtbox("vm", "start", "m", "--headless")
     xtbox("vm", "expect", "m", "mouse: M3", "--timeout", "30")
@@ -78,8 +79,11 @@ def test_vm_mouse_moves_what_the_guest_reads_and_status_counts_it(home):  # noqa
     xtbox("vm", "save", "m")
     xtbox("vm", "modify", "m", "--mouse", "none")
     refused = xtbox("vm", "start", "m", "--headless", check=False)
-    assert refused.returncode == 2 and "mouse com1 -> none" in refused.stderr
-    xtbox("vm", "modify", "m", "--mouse", "com1")
+    assert refused.returncode == 2 and "mouse com1:logitech -> none" in refused.stderr
+    xtbox("vm", "modify", "m", "--mouse", "com1")              # another kind of mouse
+    refused = xtbox("vm", "start", "m", "--headless", check=False)
+    assert refused.returncode == 2 and "mouse com1:logitech -> com1" in refused.stderr
+    xtbox("vm", "modify", "m", "--mouse", "com1:logitech")
     xtbox("vm", "start", "m", "--headless")
     xtbox("vm", "mouse", "m", "-310", "-195")
     xtbox("vm", "expect", "m", "X=+00000 Y=+00000 B=...", "--timeout", "30")
@@ -93,5 +97,5 @@ def test_vm_mouse_on_a_vm_without_one_says_so(home):  # noqa: F811
     out = xtbox("vm", "mouse", "d", "1", "1", check=False)
     assert out.returncode == 2 and "this VM has no mouse" in out.stderr
     assert json.loads(xtbox("vm", "status", "d", "--json").stdout)["live"]["mouse"] == \
-        {"port": "none"}
+        {"port": "none", "spec": "none"}
     manager.stop_vm("d")

@@ -6,7 +6,7 @@ from engine.chips.serial_mouse import LEFT, MIDDLE, RIGHT
 from tests.guests.harness import GuestRun
 
 
-@pytest.mark.parametrize("port", ["com1"])
+@pytest.mark.parametrize("port", ["com1:logitech"])
 def test_guest_detects_a_logitech_mouse_and_reads_motion_and_buttons(tmp_path, port):
     with GuestRun(tmp_path, "mouse_lab", mouse=port) as g:
         at = g.wait_for("mouse: M3\n")
@@ -24,6 +24,21 @@ def test_guest_detects_a_logitech_mouse_and_reads_motion_and_buttons(tmp_path, p
         assert m.mouse.resets == 1
 
 
+def test_the_default_mouse_is_microsofts_two_button_one(tmp_path):
+    """``mouse = "com1"`` answers "M" alone, so drivers (CuteMouse, MOUSE.COM) install it as a
+    Microsoft mouse; a middle button sends nothing (Microsoft's protocol has none)."""
+    with GuestRun(tmp_path, "mouse_lab", mouse="com1") as g:
+        at = g.wait_for("mouse: M\n")
+        m = g.machine
+        m.mouse_event(7, 3, LEFT)
+        at = g.wait_for("X=+00007 Y=+00003 B=L..\n", start=at)
+        m.mouse_event(0, 0, MIDDLE)
+        at = g.wait_for("X=+00007 Y=+00003 B=...\n", start=at)
+        m.mouse_event(0, 0, LEFT | RIGHT)
+        assert g.wait_end() == 1, g.text
+        assert "B=..M" not in g.text
+
+
 def test_guest_finds_no_mouse_on_a_port_without_one(tmp_path):
     with GuestRun(tmp_path, "mouse_lab") as g:
         assert g.wait_end() == 7, g.text           # exit 3: (3 << 1) | 1
@@ -36,7 +51,7 @@ def test_a_report_reaches_the_guest_without_waiting_for_a_timer_tick(tmp_path):
     from its own thread, a halted guest slept on with IRQ 4 pending until the next tick: then
     every report saw the tick count (0040:006Ch) move."""
     import time
-    with GuestRun(tmp_path, "mouse_lab", mouse="com1") as g:
+    with GuestRun(tmp_path, "mouse_lab", mouse="com1:logitech") as g:
         at = g.wait_for("mouse: M3\n")
         m = g.machine
         ticks = []

@@ -45,7 +45,7 @@ def test_the_queue_merges_motion_but_keeps_every_click():
 def _mouse_vm(home, name: str = "mo", **settings) -> None:
     image = home.parent / "mouse_lab.img"
     shutil.copy(GUESTS / "mouse_lab.img", image)
-    manager.create_vm(name, fda=str(image), mouse="com1", **settings)
+    manager.create_vm(name, fda=str(image), mouse="com1:logitech", **settings)
     manager.start_vm(name)
 
 

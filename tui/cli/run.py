@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from engine.errors import ConfigError
+from engine.peripherals import MOUSE_FORMS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,8 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--serial", action="append", default=[], metavar="SPEC",
                    help="COM1, then COM2: none, stdio, loopback, file:PATH, pty, "
                    "tcp-server:[HOST:]PORT, a pyserial URL or a device path")
-    p.add_argument("--mouse", choices=("none", "com1", "com2"), default="none",
-                   help="a Microsoft serial mouse on that COM port (in place of its backend)")
+    p.add_argument("--mouse", choices=MOUSE_FORMS, default="none", metavar="PORT",
+                   help="a Microsoft serial mouse on com1 or com2 (in place of that port's "
+                   "backend); com1:logitech or com2:logitech for Logitech's 3-button one")
     p.add_argument("--speaker", default="none", metavar="SPEC",
                    help="PC speaker: none, bell, wav:PATH or host")
     for n in (1, 2):

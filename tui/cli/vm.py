@@ -47,7 +47,8 @@ def _settings(p: argparse.ArgumentParser, *, creating: bool) -> None:
                    help="COM1, then COM2 (repeat): none, stdio, file:PATH, pty, "
                    "tcp-server:HOST:PORT, a pyserial URL or a device path")
     p.add_argument("--mouse", metavar="PORT", help="a Microsoft serial mouse on com1 or com2 "
-                   "(that port's serial backend must be none), or none")
+                   "(that port's serial backend must be none), com1:logitech or com2:logitech "
+                   "for Logitech's 3-button one, or none")
     p.add_argument("--speaker", metavar="SPEC", help="PC speaker: none, bell (the terminal "
                    "bell), wav:PATH or host (the host's audio device)")
     for n in (1, 2):

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from engine.errors import ConfigError
+from engine.peripherals import mouse_port
 from tui.control import manager
 
 WELCOME = ("No VMs yet.\n\nPress [b]Enter[/b] to create the built-in demo VM and boot it, "
@@ -120,7 +121,7 @@ class ManagerScreen(Screen):
             for d, folder in p.folder_drives().items():
                 lines.append(f"{'C:' if d == 'hda' else 'D:'} folder {folder}")
             for port, spec in zip(("COM1", "COM2"), p.serial, strict=True):
-                lines.append(f"{port}: {'mouse' if p.mouse == port.lower() else spec}")
+                lines.append(f"{port}: {'mouse' if mouse_port(p.mouse) == port.lower() else spec}")
             for port, spec in zip(("LPT1", "LPT2"), p.lpt, strict=True):
                 if spec != "none":
                     lines.append(f"{port}: {spec}")

@@ -24,8 +24,10 @@ from tui.control import manager
 SERIAL_KINDS = [("not connected", "none"), ("pseudo-terminal (pty)", "pty"),
                 ("log file", "file"), ("TCP server", "tcp-server"),
                 ("host device or pyserial URL", "url")]
-MOUSE_CHOICES = [("no mouse", "none"), ("serial mouse on COM1", "com1"),
-                 ("serial mouse on COM2", "com2")]
+MOUSE_CHOICES = [("no mouse", "none"), ("Microsoft mouse on COM1", "com1"),
+                 ("Microsoft mouse on COM2", "com2"),
+                 ("Logitech 3-button mouse on COM1", "com1:logitech"),
+                 ("Logitech 3-button mouse on COM2", "com2:logitech")]
 SPEAKER_KINDS = [("silent", "none"), ("terminal bell for beeps", "bell"),
                  ("record to a WAV file", "wav"), ("host audio device", "host")]
 PRINTER_KINDS = [("not connected", "none"), ("append to a file", "file"),
