@@ -247,6 +247,37 @@ class IdleMonitor:
             self._pending = Wait("retrace", when)
             cpu.request_stop()
 
+    # ---- saved state -----------------------------------------------------------------------
+    def get_state(self) -> dict:
+        """What a resumed machine needs to go on as this one would: the moment the guest's
+        retrace wait watches (guest time: the resumed clock's first catch-up must stop there
+        too) and the account, so `vm status` continues. The detection in progress (a
+        reference state, back-offs, the CPU's poll streak) is not kept: it is rebuilt within
+        POLL_STREAK polls or one slice, before the guest could tell."""
+        with self._lock:
+            return {"watch": self.watch, "sleeps": dict(self.sleeps),
+                    "seconds": dict(self.seconds)}
+
+    def set_state(self, state: dict) -> None:
+        """Take a saved state (``{}``: one saved before the detector kept any: a fresh start)."""
+        self.reset()
+        watch = state.get("watch")
+        self.watch = None if watch is None else int(watch)
+        with self._lock:
+            for kind in KINDS:
+                self.sleeps[kind] = int(state.get("sleeps", {}).get(kind, 0))
+                self.seconds[kind] = float(state.get("seconds", {}).get(kind, 0.0))
+            self._spells.clear()
+
+    def reset(self) -> None:
+        """Forget the detection in progress (the account stays: it is the host's)."""
+        self._pending = None
+        self.watch = None
+        self._disarm()
+        self._poll_skip = self._spin_skip = self._poll_retries = 0
+        self._poll_backoff = self._spin_backoff = 1
+        self._spin_io = -1
+
     # ---- the account -----------------------------------------------------------------------
     def slept(self, kind: str, start: float, end: float) -> None:
         """Record a sleep of the guest (host monotonic seconds), HLT included."""

@@ -473,6 +473,7 @@ class Machine:
 
     def _hard_reset(self) -> None:
         self._reset_requested = False
+        self.idle.reset()
         for device in self.devices.values():
             device.reset()
         self.cpu.set_intr(False)
@@ -611,7 +612,8 @@ class Machine:
         return {"cpu": self.cpu.get_state(), "ram": bytes(self.cpu.mem),
                 "clock": self.clock.get_state(),
                 "devices": {name: dev.get_state() for name, dev in self.devices.items()},
-                "floppies": {k: f.get_state() for k, f in self.floppies.items()}}
+                "floppies": {k: f.get_state() for k, f in self.floppies.items()},
+                "idle": self.idle.get_state()}
 
     def set_state(self, state: dict) -> None:
         """The inverse of get_state. The PIC goes first among the devices (registry order),
@@ -627,3 +629,4 @@ class Machine:
             dev.set_state(state["devices"][name])
         for letter, floppy in self.floppies.items():
             floppy.set_state(state.get("floppies", {}).get(letter, {}))
+        self.idle.set_state(state.get("idle", {}))      # absent in states saved before it

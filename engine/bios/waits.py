@@ -8,9 +8,12 @@ never sees the hardware move: the UART's transmitter empties and its receiver fi
 guest time runs. So a service checks once; when the hardware is not ready it asks ``until``,
 which remembers the step it waits at and its deadline, points the caller at the ROM's
 ``hw_wait`` loop (STI, HLT, trap again; rom.asm) and arms a wake-up for the moment the hardware
-could next have moved, or the deadline. The machine sleeps until then (or the next interrupt),
-as it does in INT 16h's wait, wakes the CPU from that HLT (``tick``), and the service runs
-again from the top. A service must therefore change nothing the caller sees before its last
+will next move when the service knows it (the transmitter emptying, a byte in flight
+arriving), else the deadline. The machine sleeps until then, as it does in INT 16h's wait: a
+waiting `copy com1 FILE` costs nothing. Whatever else wakes the machine (a byte or modem change
+from the host, which wakes it at once; a timer tick) wakes the CPU from that HLT too
+(``tick``), and the service runs again from the top: so it sees a byte at once without
+re-checking every millisecond. A service must therefore change nothing the caller sees before its last
 ``until`` has passed: writing control registers again is fine, reading data or returning
 registers is not.
 
@@ -36,7 +39,6 @@ from engine.bios.regs import Regs
 # One count of the IBM timeout: 65,536 polls of a ~37-clock loop on a 4.77 MHz XT (~0.5 s),
 # in PIT clocks (the CPU clock / 4).
 COUNT = 65536 * 37 // 4
-POLL = 1193                   # PIT clocks (1 ms): re-check when the service names no moment
 
 
 class Waits:
@@ -85,7 +87,8 @@ class Waits:
         """True when ``ready``; else None while step ``step`` (numbered in the order the
         service waits) is within ``count`` timeout counts of when it started waiting, False once
         that has passed. ``next_change``: the earliest moment (PIT clocks) the condition could
-        change, when the service knows it; otherwise it is re-checked every millisecond."""
+        change, when the service knows it; otherwise it is re-checked when something wakes the
+        machine (host input, a timer tick) and at the deadline."""
         if ready:
             return True
         now = self.bios.machine.now()
@@ -97,7 +100,7 @@ class Waits:
         if now >= deadline:
             return False
         self._waiting = True
-        wake = min(deadline, max(now + 1, now + POLL if next_change is None else next_change))
+        wake = deadline if next_change is None else min(deadline, max(now + 1, next_change))
         self.wake_at = wake if self.wake_at is None else min(self.wake_at, wake)
         return None
 
@@ -106,12 +109,16 @@ class Waits:
         return self.wake_at
 
     def tick(self, now: int) -> None:
-        if self.wake_at is None or now < self.wake_at:
+        """The machine woke (its wake-up, another event, host input): a service waiting in
+        ``hw_wait`` asks again (and arms its next wake-up)."""
+        if self.wake_at is not None and now >= self.wake_at:
+            self.wake_at = None
+        if not self.jobs:
             return
-        self.wake_at = None
         cpu = self.bios.machine.cpu
         if cpu.halted and cpu.get_reg("cs") == layout.ROM_SEGMENT \
                 and cpu.get_reg("ip") == layout.HW_WAIT_HALTED:
+            self.wake_at = None
             cpu.wake()
 
     def reset(self) -> None:

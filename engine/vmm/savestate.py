@@ -10,8 +10,10 @@ Format, version 1 (all integers little-endian)::
     20+H R bytes the 1 MiB of guest memory, zlib-compressed
     ... u32      CRC-32 of every byte before it
 
-``state`` is ``Machine.get_state()`` without its RAM: the CPU, the clock and every
-registered device, in plain JSON; byte strings (the keyboard's host queue, serial bytes in
+``state`` is ``Machine.get_state()`` without its RAM: the CPU, the clock, every
+registered device and ``idle`` (engine/idle.py: the retrace moment the guest watches, in
+guest time, and the idle account; optional: a state without it resumes with a fresh
+detector, so it needed no new version), in plain JSON; byte strings (the keyboard's host queue, serial bytes in
 flight) are objects ``{"b64": "..."}``. ``fit`` is what the state depends on in the VM's
 profile (memory, display adapter, hard disks by path and by the size the guest sees, the
 mouse's port); the machine's device set is checked against ``state["devices"]`` when it is

@@ -257,3 +257,44 @@ def test_a_retrace_paced_guest_sees_every_frame(tmp_path, host):
         m.stop()
         thread.join(TIMEOUT)
         m.close()
+
+
+# ---- save and resume --------------------------------------------------------------------
+@pytest.mark.parametrize("mode, kind", [(1, "poll"), (7, "retrace")], ids=["poll", "retrace"])
+def test_idleness_is_detected_as_before_after_resume(tmp_path, mode, kind):
+    """A state saved while the guest waits resumes in a new machine that sleeps through the
+    same wait at once, keeps the idle account, and wakes on a key; the retrace guest still
+    counts every frame (the watched moment is in the state)."""
+    image = tmp_path / "idle_waits.img"
+    shutil.copy(GUEST, image)
+    first = Running(MachineConfig(fda=str(image)))
+    try:
+        start_mode(first.machine, mode)
+        _, _, idle = watch(first.machine, ticks=3)
+        assert idle["sleeps"][kind] > 0
+        first.machine.pause()
+        wait_for(lambda: first.machine.state == "paused", "the pause")
+        state = first.machine.get_state()
+    finally:
+        first.close()
+    assert state["idle"]["sleeps"][kind] >= idle["sleeps"][kind]
+    m = Machine(MachineConfig(fda=str(image)))
+    m.set_state(state)
+    assert m.idle.stats()["sleeps"] == state["idle"]["sleeps"]       # the account goes on
+    thread = threading.Thread(target=m.run, daemon=True)
+    thread.start()
+    try:
+        frames0, t0, idle0 = paused_reading(m)
+        per_tick, before, after = watch(m)
+        assert after["sleeps"][kind] - idle0["sleeps"][kind] >= 3     # asleep again at once
+        assert per_tick < SPINNING
+        if mode == 7:
+            frames1, t1, _ = paused_reading(m)
+            assert abs((frames1 - frames0) - (t1 - t0) / FRAME) <= 1
+        m.type_text("x")
+        wait_for(lambda: m.exit_status is not None, "the resumed guest to see the key")
+        assert m.exit_status == (mode << 1) | 1
+    finally:
+        m.stop()
+        thread.join(TIMEOUT)
+        m.close()

@@ -144,3 +144,50 @@ def test_no_cable_no_dsr_send_times_out_on_the_modem_lines(tmp_path):
 
 def test_count_unit_is_about_half_a_second():
     assert 0.4 < COUNT / PIT_HZ < 0.6
+
+
+# Waits for one byte through INT 14h AH=02h (COM1 timeout 10 counts, ~5 s) and keeps AX at
+# 0:500h; then exits through port F4h.
+RECEIVE_ONE = bytes([0x31, 0xC0, 0x8E, 0xD8,              # xor ax,ax; mov ds,ax
+                     0xC6, 0x06, 0x7C, 0x04, 0x0A,        # mov byte [47Ch],10
+                     0xB4, 0x02, 0x31, 0xD2,              # mov ah,2; xor dx,dx
+                     0xCD, 0x14, 0xA3, 0x00, 0x05,        # int 14h; mov [500h],ax
+                     0xB0, 0x00, 0xE6, 0xF4, 0xFA, 0xF4])  # mov al,0; out F4h,al; cli; hlt
+
+
+def test_a_receive_wait_costs_nothing_and_wakes_on_a_byte_at_once(tmp_path):
+    """`copy com1 FILE` waiting for the peer: the service must not be re-run every
+    millisecond (it was: ~50 calls per timer tick), the guest sleeps halted, and a byte from the
+    host ends the wait within the tick it came in."""
+    backend = MemoryBackend()
+    m = machine_with(tmp_path, backend, RECEIVE_ONE)
+    backend.on_input = m._wake.set
+    calls = []
+    service = m.bios.handlers[0x14]
+    m.bios.handlers[0x14] = lambda r: (calls.append(r.ah), service(r))
+    t = threading.Thread(target=m.run, kwargs={"max_seconds": 30})
+    t.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not m.bios.waits.jobs:
+            assert time.monotonic() < deadline, "the receive never waited"
+            time.sleep(0.01)
+        tick0, calls0, hlt0 = word(m, 0x46C), len(calls), m.idle.stats()["sleeps"]["hlt"]
+        while (word(m, 0x46C) - tick0) & 0xFFFF < 8:
+            assert time.monotonic() < deadline, "the timer stopped"
+            time.sleep(0.01)
+        ticks = (word(m, 0x46C) - tick0) & 0xFFFF
+        assert len(calls) - calls0 <= 2 * ticks + 2       # asked again at most per wake-up
+        assert m.idle.stats()["sleeps"]["hlt"] - hlt0 >= ticks // 2   # asleep meanwhile
+        fed = word(m, 0x46C)
+        backend.feed(b"Q")
+        backend.on_input()                                # as every real backend does
+        t.join(timeout=20)
+        assert m.exit_status == 1
+        ax = word(m, 0x500)
+        assert ax & 0xFF == 0x51 and not ax >> 8 & 0x80, hex(ax)
+        assert (word(m, 0x46C) - fed) & 0xFFFF <= 1       # at once: within the tick
+    finally:
+        m.stop()
+        t.join()
+        m.close()
