@@ -43,6 +43,7 @@ class VMHost:
         self.folder = profile.folder
         self.temporary = temporary
         self.end_reason: str | None = None
+        self.machine_done = False              # machine.run() has returned
         self._snap_lock = threading.Lock()
         self._mips = (time.monotonic(), 0, 0.0)
         self.sources: dict[str, str] = {}     # temporary overlay -> the image it covers
@@ -213,6 +214,7 @@ class VMHost:
                                 f"{type(exc).__name__}: {exc}")
             raise
         finally:
+            self.machine_done = True
             self.machine.close()
             self.server.close()
             self._cleanup()
@@ -240,6 +242,12 @@ class VMHost:
 
     def public_state(self) -> dict:
         state = self.machine.state
+        if state == "stopped":
+            # The control server answers before machine.run() has begun (and after it has
+            # returned): the VM process is up, so it is running, or ending. Reported as
+            # "stopped", a VM starting up read as not running, and a snapshot restore
+            # (refused for a running VM) could slip through.
+            state = "stopping" if self.machine_done else "running"
         if state == "halted":
             state = "running"          # HLT waiting for an interrupt is still a running VM
         if not self.machine._resume.is_set():
