@@ -28,7 +28,7 @@ Three detectors, each cheap enough to leave on:
 - **Retrace waits**: a read of the display status port inside ``IN AL,DX / TEST|AND AL,mask /
   JZ|JNZ back`` (optionally with ``MOV DX,port`` inside the loop) that will loop again sleeps
   until the moment ``status & mask`` changes (the chip says when). Only waits of at least
-  RETRACE_MIN are slept (for a vertical retrace, through the vertical blank); the short
+  RETRACE_MIN are slept (the wait for a vertical retrace, and for its end: ~1 ms); the short
   per-line ones are cheaper to spin. The moment such a loop waits for is also ``watch``: the
   machine's clock never jumps past it when it catches up with the host (engine/clock.py
   ``sync(limit=)``), after a sleep the host overslept or a slice the host was slow to run, so
@@ -63,7 +63,7 @@ POLL_RETRIES = 2
 POLL_PLACES = 4
 """Polls in one turn of a loop at most (DOS alternates INT 16h and INT 28h); engine/cpu keeps
 the same number of places."""
-RETRACE_MIN = 2386  # PIT clocks (2 ms): shorter retrace waits are spun
+RETRACE_MIN = 600  # PIT clocks (0.5 ms): shorter (per-line) retrace waits are spun
 KINDS = ("hlt", "poll", "spin", "retrace")
 SHARE_WINDOW = 1.0
 

@@ -8,10 +8,14 @@
   (tests/dos_images.py), measured over S seconds once the wait runs; the reference is the same
   guest doing work flat out (mode 9), which costs a whole core.
 - Work between polls: the guest's chunks of work per second with an INT 16h AH=01h poll after
-  each chunk (mode 8) against the same chunks without the poll (mode 9), runs paired, median
-  of the paired ratios (this shared machine's speed swings by 2x within seconds).
-- Key -> guest latency while idle: from a key to the guest's exit on seeing it (mode 1,
-  polling), against the same with the guest halted in INT 16h AH=00h (the HLT path).
+  each chunk (mode 8) against the same chunks without the poll (mode 9): both guests booted in
+  this process, run in turn (one paused while the other runs) for short windows, alternating
+  which goes first, so each pair of windows sees the same host load; medians of each, the
+  median of the paired ratios and its range, and the idle sleeps taken during the work
+  windows (must be 0: the detector never throttles work; the ratio's spread is the host's).
+- Key -> guest latency, the same run: from a key to the guest's exit on seeing it while it
+  polls idle (mode 1, asleep in the poll detector), halted in INT 16h AH=00h (the HLT path), and
+  busy (mode 8, working between polls: not idle).
 """
 
 from __future__ import annotations
@@ -73,23 +77,43 @@ def started_guest(folder: Path, mode: int):
     return m, thread
 
 
-def chunks_per_second(folder: Path, mode: int, seconds: float) -> float:
-    m, thread = started_guest(folder, mode)
+def chunks(m) -> int:
+    return word(m, 0x502) | word(m, 0x504) << 16
+
+
+def work_between_polls(folder: Path, rounds: int, window: float) -> dict:
+    """Modes 8 and 9 in turn, ``rounds`` pairs of ``window`` s: chunks/s of each, paired
+    ratios, and the idle sleeps of each kind during mode 8's windows."""
+    guests = {mode: started_guest(folder, mode) for mode in (8, 9)}
+    for m, _ in guests.values():
+        m.pause()
+    rates: dict[int, list[float]] = {8: [], 9: []}
+    slept = 0
     try:
-        time.sleep(0.3)
-        c0, t0 = word(m, 0x502) | word(m, 0x504) << 16, time.monotonic()
-        time.sleep(seconds)
-        c1, t1 = word(m, 0x502) | word(m, 0x504) << 16, time.monotonic()
-        return (c1 - c0) / (t1 - t0)
+        for i in range(rounds):
+            for mode in ((8, 9) if i % 2 == 0 else (9, 8)):
+                m = guests[mode][0]
+                m.resume()
+                time.sleep(0.05)
+                s0, c0, t0 = m.idle.stats()["sleeps"], chunks(m), time.monotonic()
+                time.sleep(window)
+                s1, c1, t1 = m.idle.stats()["sleeps"], chunks(m), time.monotonic()
+                m.pause()
+                rates[mode].append((c1 - c0) / (t1 - t0))
+                if mode == 8:
+                    slept += sum(s1.values()) - sum(s0.values())
     finally:
-        m.stop()
-        thread.join()
-        m.close()
+        for m, thread in guests.values():
+            m.stop()
+            thread.join()
+            m.close()
+    return {"polled": rates[8], "plain": rates[9], "slept": slept,
+            "ratios": [a / b for a, b in zip(rates[8], rates[9], strict=True)]}
 
 
 def key_latency(folder: Path, mode: int) -> float:
-    """Seconds from a key to the guest's exit on it (mode 1); mode 0 waits in INT 16h AH=00h:
-    the prompt itself, where our BIOS halts."""
+    """Seconds from a key to the guest's exit on it (modes 1 and 8); mode 0 waits in INT 16h
+    AH=00h: the prompt itself, where our BIOS halts."""
     m, thread = (started_guest(folder, mode) if mode else prompt_guest(folder))
     try:
         time.sleep(0.5)                              # well into its wait
@@ -140,22 +164,19 @@ def main(argv: list[str]) -> int:
         else:
             print("  FreeDOS at its prompt: not measured (set XTBOX_DOS_FLOPPY)")
 
-        ratios, polled, plain = [], [], []
-        for _ in range(args.runs):
-            a = chunks_per_second(folder, 8, 2.0)
-            b = chunks_per_second(folder, 9, 2.0)
-            polled.append(a)
-            plain.append(b)
-            ratios.append(a / b)
-        print(f"work between polls: {statistics.median(polled):,.0f} chunks/s with a poll after "
-              f"each, {statistics.median(plain):,.0f} without; median paired ratio "
-              f"{statistics.median(ratios):.3f} (min {min(ratios):.3f})")
+        work = work_between_polls(folder, 2 * args.runs, 0.5)
+        ratios = work["ratios"]
+        print(f"work between polls ({len(ratios)} alternating pairs of 0.5 s windows): "
+              f"{statistics.median(work['polled']):,.0f} chunks/s with a poll after each, "
+              f"{statistics.median(work['plain']):,.0f} without; median paired ratio "
+              f"{statistics.median(ratios):.3f} (range {min(ratios):.3f}-{max(ratios):.3f}); "
+              f"idle sleeps while working: {work['slept']}", flush=True)
 
-        polling = [key_latency(folder, 1) for _ in range(args.runs)]
-        halted = [key_latency(folder, 0) for _ in range(args.runs)]
-        print(f"key -> guest while idle: polling {1000 * statistics.median(polling):.2f} ms, "
-              f"halted in INT 16h {1000 * statistics.median(halted):.2f} ms (medians of "
-              f"{args.runs})")
+        latency = {name: [key_latency(folder, mode) for _ in range(args.runs)]
+                   for name, mode in (("idle, polling", 1), ("idle, halted in INT 16h", 0),
+                                      ("busy, working between polls", 8))}
+        print(f"key -> guest (medians of {args.runs}): " + "; ".join(
+            f"{name} {1000 * statistics.median(v):.2f} ms" for name, v in latency.items()))
     return 0
 
 
