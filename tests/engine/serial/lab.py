@@ -171,11 +171,14 @@ def open_raw(path: str) -> int:
     return fd
 
 
-def pump(write, read, data: bytes, expect: int, timeout: float,
+def pump(write, read, data: bytes, expect: int, stall: float,
          pause_at: int | None = None, pause: float = 0.0) -> bytes:
     """Send ``data`` with a writer thread (blocking writes: back-pressure holds it) while
     collecting ``expect`` bytes; optionally stop reading for ``pause`` seconds once
-    ``pause_at`` bytes came back (a slow host)."""
+    ``pause_at`` bytes came back (a slow host). Gives up when nothing has come back for
+    ``stall`` seconds, not after a total: a VM beside others on two loaded cores runs slower
+    than real time, so its 115200-baud line moves fewer bytes a wall-clock second than the
+    line rate, and a budget from the line rate failed transfers that were only slow."""
     errors: list[BaseException] = []
 
     def writer() -> None:
@@ -190,13 +193,17 @@ def pump(write, read, data: bytes, expect: int, timeout: float,
     thread = threading.Thread(target=writer, daemon=True)
     thread.start()
     got = bytearray()
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + stall
     paused = pause_at is None
     while len(got) < expect and time.monotonic() < deadline and not errors:
         if not paused and len(got) >= pause_at:
             time.sleep(pause)
             paused = True
-        got += read()
+            deadline = time.monotonic() + stall
+        chunk = read()
+        if chunk:
+            got += chunk
+            deadline = time.monotonic() + stall
     thread.join(timeout=5)
     if errors:
         raise errors[0]

@@ -28,8 +28,7 @@ from tests.engine.serial.lab import (
 )
 
 MIB = 1 << 20
-LINE_SECONDS = MIB * 10 / 115_200          # 1 MiB at 115200 8N1: ~91 s on the wire
-TIMEOUT = LINE_SECONDS * 1.6 + 30
+STALL = 30          # s without a byte moving: a transfer stuck, not slow (see lab.pump)
 
 
 def echo_pty(tmp_path) -> str:
@@ -40,7 +39,7 @@ def echo_pty(tmp_path) -> str:
             # A slow host: nobody reads for 8 s after the first 256 KiB. The guest's output
             # then backs up (pty, our buffer, the UART: LSR busy), its ring fills, it stops
             # taking input, and our input buffer holds the host back. Nothing may be lost.
-            got = pump(fd_writer(fd), fd_reader(fd), data, MIB, TIMEOUT,
+            got = pump(fd_writer(fd), fd_reader(fd), data, MIB, STALL,
                        pause_at=256 * 1024, pause=8)
         finally:
             os.close(fd)
@@ -52,7 +51,7 @@ def echo_tcp_server(tmp_path) -> str:
     with Lab(tmp_path, f"tcp-server:127.0.0.1:{port}") as lab:
         with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
             data = os.urandom(MIB)
-            got = pump(sock_writer(conn), sock_reader(conn), data, MIB, TIMEOUT)
+            got = pump(sock_writer(conn), sock_reader(conn), data, MIB, STALL)
         return check_echo("tcp-server", data, got, lab)
 
 
@@ -63,7 +62,7 @@ def echo_socket_url(tmp_path) -> str:
             conn, _ = server.accept()
             with conn:
                 data = os.urandom(MIB)
-                got = pump(sock_writer(conn), sock_reader(conn), data, MIB, TIMEOUT)
+                got = pump(sock_writer(conn), sock_reader(conn), data, MIB, STALL)
             return check_echo("socket://", data, got, lab)
 
 
@@ -71,7 +70,17 @@ def generate_to_file(tmp_path) -> str:
     log = tmp_path / "com1.log"
     with Lab(tmp_path, f"file:{log}") as lab:
         assert lab.command(b"G" + MIB.to_bytes(4, "little")) == "G"
-        assert lab.reply(timeout=TIMEOUT) == "GDONE"
+        size, deadline = -1, 0.0
+        while True:                      # GDONE, waited for as long as the file grows
+            try:
+                assert lab.reply(timeout=1) == "GDONE"
+                break
+            except AssertionError as exc:
+                if "no reply" not in str(exc):
+                    raise
+            if log.stat().st_size != size:
+                size, deadline = log.stat().st_size, time.monotonic() + STALL
+            assert time.monotonic() < deadline, f"file: stuck at {size} bytes"
         deadline = time.monotonic() + 10
         while log.stat().st_size < MIB and time.monotonic() < deadline:
             time.sleep(0.05)
