@@ -298,3 +298,55 @@ def test_idleness_is_detected_as_before_after_resume(tmp_path, mode, kind):
         m.stop()
         thread.join(TIMEOUT)
         m.close()
+
+
+# ---- waking: at once, not at the next tick ------------------------------------------------
+TICK = 65536                 # PIT clocks between BIOS timer ticks (~55 ms)
+
+
+@pytest.mark.parametrize("what", ["key", "serial-byte"])
+def test_a_key_or_a_serial_byte_wakes_an_idle_guest_at_once(tmp_path, what):
+    """The guest sleeps in its poll wait until the next timer tick; input from the host must
+    end that sleep at once. Given just after a tick, it must be taken in well under the ~55 ms
+    of guest time the sleep would otherwise last (the timer tick itself wakes it every tick:
+    test_a_waiting_guest_sleeps_and_wakes_on_a_key sees the ticks go on)."""
+    from engine.chips.serial_backend import MemoryBackend
+    image = tmp_path / "idle_waits.img"
+    shutil.copy(GUEST, image)
+    m = Machine(MachineConfig(fda=str(image)))
+    backend = MemoryBackend()
+    taken: list[int] = []
+    read = backend.read
+
+    def read_and_note() -> bytes:
+        data = read()
+        if data and not taken:
+            taken.append(m.clock.now())
+        return data
+
+    backend.read = read_and_note
+    m.uarts[0].backend = backend
+    backend.on_input = m._wake.set
+    thread = threading.Thread(target=m.run, daemon=True)
+    thread.start()
+    try:
+        start_mode(m, 1)
+        _, before, after = watch(m, ticks=3)
+        assert after["sleeps"]["poll"] > before["sleeps"]["poll"]    # asleep in its polls
+        tick = word(m, 0x46C)
+        wait_for(lambda: word(m, 0x46C) != tick, "a timer tick")
+        given = m.clock.now()
+        if what == "key":
+            m.type_text("x")
+            wait_for(lambda: m.exit_status is not None, "the guest to see the key")
+            took = m.clock.now() - given
+        else:
+            backend.feed(b"Z")
+            backend.on_input()
+            wait_for(lambda: taken, "the byte to be taken")
+            took = taken[0] - given
+        assert took < TICK // 2, f"{took} PIT clocks"
+    finally:
+        m.stop()
+        thread.join(TIMEOUT)
+        m.close()
