@@ -388,7 +388,11 @@ class Machine:
                 if cpu.halted and ran < budget:
                     self._idle(deadline)
                     continue
-                wait = self.idle.after_run(ran, budget)
+                # Deterministic: only HLT skips time. The idle detector judges a guest by
+                # its polls per slice, and where a slice ends depends on where the run began
+                # (a restored state starts its slices elsewhere), so its skips would make a
+                # replay diverge; with no host clock to keep in step there is nothing to save.
+                wait = None if self.config.deterministic else self.idle.after_run(ran, budget)
                 if wait is not None:
                     self._idle(deadline, wait)
                 elif self.config.speed == "xt":

@@ -4,6 +4,8 @@ restored runs to M exactly as one that never stopped (RAM, registers, devices, s
 import shutil
 from pathlib import Path
 
+import pytest
+
 from engine.demo import demo_disk_path
 from engine.machine import Machine, MachineConfig
 
@@ -86,3 +88,17 @@ def test_same_inputs_same_run(tmp_path):
     finally:
         a.close()
         b.close()
+
+
+@pytest.mark.parametrize("mode", ["1", "2", "3", "4", "6"])
+def test_a_guest_waiting_without_hlt_replays_exactly(tmp_path, mode):
+    """The idle_waits guest polling INT 16h, calling INT 28h/2Fh or watching the tick count
+    (engine/idle.py would find each idle): in deterministic mode a replay from a state saved
+    mid-wait ends exactly as the uninterrupted run (before, the detector's time skips fell at
+    slice ends, which a restored run places elsewhere)."""
+    image = tmp_path / "idle_waits.img"
+    shutil.copy(GUESTS / "idle_waits.img", image)
+    want, got, _ = replay_matches(image, 400_000, 1_500_000, keys=mode, key_at=100_000)
+    assert got[0] == want[0]                       # registers
+    assert got[1] == want[1]                       # all of RAM
+    assert got[2:] == want[2:]
