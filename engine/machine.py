@@ -506,6 +506,7 @@ class Machine:
         if self._resume.is_set():
             self._resume.clear()
             self.cpu.request_stop()
+            self._wake.set()            # a halted guest's sleep ends now, not at its event
 
     def resume(self) -> None:
         self._resume.set()

@@ -71,7 +71,7 @@ class VMHost:
         if saved is not None:
             self._resume_from(saved)
         handlers: dict[str, Any] = {
-            "status": self.status, "pause": self._simple(self.machine.pause),
+            "status": self.status, "pause": self.pause,
             "resume": self._simple(self.machine.resume), "stop": self.stop,
             "reset": self._simple(self.machine.reset), "keys": self.keys, "type": self.type,
             "screen": self.screen, "snapshot": self.snapshot,
@@ -400,6 +400,7 @@ class VMHost:
                 state = self.machine.get_state()
                 state["vm"] = {"paused": not paused.was_running,
                                "guest_ns": self.machine.clock.nanoseconds()}
+                snapshots.mark_media(state, self._left_out)
                 disks = {{"c": "hda", "d": "hdb"}[k]: d.path
                          for k, d in self.machine.hard_disks.items()}
                 blob = savestate.encode(state, self._fit(disks))
@@ -416,18 +417,34 @@ class VMHost:
         """The VM's writable disks and their drive letters; a raw one, or none at all, is
         refused naming the way out (a snapshot is of the disks: the state rides on them)."""
         from disks.qcow2.image import Qcow2Image
-        images, letters = [], []
+        images, letters, self._left_out = [], [], []
         for letter, drive in sorted(self.machine.drives.items()):
             if drive.readonly:
                 continue
             if not isinstance(drive.image, Qcow2Image):
+                if snapshots.raw_medium(letter):
+                    self._left_out.append(f"{letter.upper()}:")
+                    continue
                 raise CommandError("Failed", str(snapshots.raw_refusal(f"{letter.upper()}:",
                                                                        drive.path)))
             images.append(drive.image)
             letters.append(letter)
         if not images:
-            raise CommandError("Failed", str(snapshots.no_disk_refusal(self.profile.name)))
+            raise CommandError("Failed", str(snapshots.no_disk_refusal(self.profile.name,
+                                                                        self._left_out)))
         return images, letters
+
+    def pause(self, args: dict) -> dict:
+        """Answered once the machine has stopped at an instruction boundary, so what the
+        client reads next (the screen, the status, a snapshot) is the paused machine's, not
+        a moment of a halted guest's last sleep."""
+        self.machine.pause()
+        deadline = time.monotonic() + PAUSE_WAIT
+        while self.machine.state not in ("paused", "stopped"):
+            if time.monotonic() > deadline:
+                raise CommandError("Failed", "the VM did not pause in time")
+            time.sleep(0.002)
+        return {}
 
     def _paused(self):
         host = self

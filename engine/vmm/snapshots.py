@@ -42,12 +42,36 @@ def raw_refusal(label: str, path: str) -> SnapshotError:
                          "the VM with `xtbox vm save` to keep its state")
 
 
-def no_disk_refusal(vm: str) -> SnapshotError:
+def no_disk_refusal(vm: str, media: Sequence[str] = ()) -> SnapshotError:
     """A VM with no writable disk: a snapshot (and its machine state) lives in qcow2 disks,
-    so there is nowhere to keep one; a saved state needs no disk."""
+    so there is nowhere to keep one; a saved state needs no disk. ``media``: the raw
+    diskette images left out (see ``raw_medium``), named so the user sees the way out."""
+    left_out = ""
+    if media:
+        left_out = (f" (diskette {', '.join(media)} is a raw image: a medium, left out of "
+                    "snapshots; `xtbox disk convert` makes a qcow2 copy that can hold them)")
     return SnapshotError(f"VM {vm!r} has no writable qcow2 disk to hold a snapshot or its "
-                         f"machine state; `xtbox vm save {vm}` suspends it with its whole "
-                         "state instead")
+                         f"machine state{left_out}; `xtbox vm save {vm}` suspends it with "
+                         "its whole state instead")
+
+
+def raw_medium(letter: str) -> bool:
+    """A raw image in a diskette drive is a medium, not one of the VM's disks: snapshots
+    leave it out (as VirtualBox leaves removable media out), so a DOS boot floppy beside a
+    qcow2 hard disk does not stop the hard disk's snapshots. A raw hard disk is refused
+    (``raw_refusal``): its contents would not match the snapshot. A machine state taken
+    without a diskette's contents tells the guest its medium changed (``mark_media``)."""
+    return letter.lower().rstrip(":") in ("a", "b")
+
+
+def mark_media(state: dict, letters: Sequence[str]) -> None:
+    """In a machine state taken while the diskettes ``letters`` were left out: their change
+    lines active, so that the resumed DOS re-reads them (their contents may have moved on
+    since) instead of trusting the FAT and directories it had cached."""
+    for letter in letters:
+        floppy = state.get("floppies", {}).get(letter.lower().rstrip(":"))
+        if floppy is not None:
+            floppy["change_line"] = True
 
 
 def check(images: Sequence[Any], action: str, name: str) -> None:

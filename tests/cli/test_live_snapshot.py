@@ -15,6 +15,7 @@ from pathlib import Path
 
 from disks import open_image
 from disks.qcow2 import snapshot as qs
+from engine.vmm import savestate
 from tests.cli.test_savestate import COUNTER, TICK_HZ, count, view, wait_count
 from tests.cli.test_vm_cli import home, status, xtbox  # noqa: F401
 from tests.disks.conftest import QEMU_IMG, qemu, qemu_check
@@ -261,3 +262,31 @@ def test_no_writable_disk_is_refused_running_or_not(home):  # noqa: F811
     with open_image(disk, readonly=True) as img:
         assert img.snapshots == []              # the write-protected disk was not touched
     xtbox("vm", "stop", "ro")
+
+
+def test_raw_diskette_beside_a_qcow2_hard_disk_is_left_out(home):  # noqa: F811
+    """A raw boot floppy is a medium: the hard disk's snapshots go on without it, running or
+    powered off, and the state tells the resumed guest its diskette changed (DOS re-reads it
+    rather than trust what it cached of a medium that may have moved on)."""
+    floppy = home.parent / "counter.img"
+    shutil.copy(COUNTER, floppy)
+    hda = home.parent / "c.qcow2"
+    xtbox("disk", "create", str(hda), "2M")
+    xtbox("vm", "create", "mix", "--fda", str(floppy), "--hda", str(hda))
+    xtbox("vm", "start", "mix", "--headless")
+    assert manager.expect("mix", "count ", timeout=30)
+    wait_count("mix", 3)
+    xtbox("vm", "snapshot", "mix", "take", "live")
+    listed = snaps("mix")
+    assert listed["live"]["state_disk"] == str(hda) and listed["live"]["state_bytes"] > 0
+    xtbox("vm", "stop", "mix")
+    xtbox("vm", "snapshot", "mix", "take", "off")             # powered off: the disk alone
+    assert snaps("mix")["off"]["state_bytes"] == 0
+    xtbox("vm", "snapshot", "mix", "restore", "live")
+    state, _fit = savestate.decode((home / "vms" / "mix" / savestate.STATE_FILE).read_bytes())
+    assert state["floppies"]["a"]["change_line"] is True
+    xtbox("vm", "start", "mix", "--headless")
+    assert count("mix") >= 3
+    xtbox("vm", "stop", "mix")
+    if QEMU_IMG:
+        assert qemu_check(hda).returncode == 0

@@ -36,7 +36,8 @@ async def test_demo_from_first_start_to_a_guest_answer(home):
         await pilot.pause(0.3)
         assert "No VMs yet" in str(app.screen.query_one("#welcome").render())
         await pilot.press("enter")                          # one keystroke: demo VM, booted
-        await wait_for(pilot, lambda: screen_name(app) == "ConsoleScreen")
+        await wait_for(pilot, lambda: screen_name(app) == "ConsoleScreen"
+                       and len(app.screen.query(ConsoleView)) > 0)  # pushed, composed
         view = app.screen.query_one(ConsoleView)
         await wait_for(pilot, lambda: any("xtbox>" in ln for ln in view.text_lines()))
         await pilot.press(*"echo Hello", "space", *"TUI", "enter")
@@ -343,7 +344,8 @@ async def test_console_menu_paste_and_screenshots(home, tmp_path, monkeypatch):
         await wait_for(pilot, lambda: screen_name(app) != "ConsoleMenu")
 
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: screen_name(app) == "ConsoleScreen")
+        await wait_for(pilot, lambda: screen_name(app) == "ConsoleScreen"
+                       and len(app.screen.query(ConsoleView)) > 0)  # pushed, composed
         view = app.screen.query_one(ConsoleView)
         await wait_for(pilot, lambda: any("xtbox>" in ln for ln in view.text_lines()))
         view.post_message(events.Paste("echo pasted, all of it\n"))   # bracketed paste

@@ -21,7 +21,9 @@ from engine.vmm.snapshots import (
     apply_all,
     describe,
     holder,
+    mark_media,
     no_disk_refusal,
+    raw_medium,
     raw_refusal,
     state_of,
 )
@@ -29,12 +31,13 @@ from tui.control.runtime import command
 from tui.control.vms import VMError, load, require_stopped
 
 
-def _open_all(profile: Profile, *, readonly: bool) -> tuple[list, list[str]]:
+def _open_all(profile: Profile, *, readonly: bool) -> tuple[list, list[str], list[str]]:
+    """The VM's snapshot images, their drive letters, and the raw diskettes left out."""
     try:
         snapshot_intent.recover(profile.folder)   # a kill's half-done snapshot, finished
     except ConfigError as exc:
         raise VMError(str(exc)) from None
-    images, letters = [], []
+    images, letters, left_out = [], [], []
     try:
         for drive, path in profile.disk_paths().items():
             if drive in profile.write_protected:
@@ -43,17 +46,21 @@ def _open_all(profile: Profile, *, readonly: bool) -> tuple[list, list[str]]:
                 img = open_image(str(path), readonly=readonly, allow_outside_backing=True)
             except DiskError as exc:
                 raise VMError(str(exc)) from None
+            if img.format != "qcow2" and raw_medium(DRIVE_LETTERS[drive]):
+                img.close()         # a raw diskette is a medium: left out, as when running
+                left_out.append(DRIVE_LETTERS[drive])
+                continue
             images.append(img)
             letters.append(DRIVE_LETTERS[drive][0].lower())
             if img.format != "qcow2":
                 raise VMError(str(raw_refusal(DRIVE_LETTERS[drive], str(path))))
         if not images:
-            raise VMError(str(no_disk_refusal(profile.name)))
+            raise VMError(str(no_disk_refusal(profile.name, left_out)))
     except BaseException:
         for img in images:
             img.close()
         raise
-    return images, letters
+    return images, letters, left_out
 
 
 def state_label(snap: dict) -> str:
@@ -69,7 +76,7 @@ def _with_time(snaps: list[dict]) -> list[dict]:
 
 
 def offline_list(profile: Profile) -> list[dict]:
-    images, _letters = _open_all(profile, readonly=True)
+    images, _letters, _media = _open_all(profile, readonly=True)
     try:
         return _with_time(describe(images))
     finally:
@@ -146,7 +153,7 @@ def _check_state(profile: Profile, images: list, snap: str) -> None:
 
 
 def _offline(profile: Profile, action: str, snap: str) -> None:
-    images, letters = _open_all(profile, readonly=False)
+    images, letters, media = _open_all(profile, readonly=False)
     try:
         extra: dict = {}
         if action == "restore" and any(s.name == snap for s in images[0].snapshots):
@@ -154,7 +161,10 @@ def _offline(profile: Profile, action: str, snap: str) -> None:
         if action == "take" and savestate.exists(profile.folder):
             # A suspended VM: its snapshot keeps the state it resumes from.
             data = (profile.folder / savestate.STATE_FILE).read_bytes()
-            state, _fit = savestate.decode(data, str(profile.folder / savestate.STATE_FILE))
+            state, fit = savestate.decode(data, str(profile.folder / savestate.STATE_FILE))
+            if media:
+                mark_media(state, media)
+                data = savestate.encode(state, fit)
             extra = {"state": data, "state_on": holder(images, letters),
                      "clock_ns": int((state.get("vm") or {}).get("guest_ns", 0))}
         apply_all(profile.folder, images, action, snap, **extra)
