@@ -63,14 +63,7 @@ def word(m, address: int) -> int:
 
 
 def started_guest(folder: Path, mode: int):
-    from engine.machine import Machine, MachineConfig
-    image = folder / f"guest{mode}.img"
-    shutil.copy(GUEST, image)
-    m = Machine(MachineConfig(fda=str(image)))
-    thread = threading.Thread(target=m.run, daemon=True)
-    thread.start()
-    while "mode 1-9?" not in "".join(m.text_screen().text_lines()):
-        time.sleep(0.01)
+    m, thread = prompt_guest(folder, f"guest{mode}.img")
     m.type_text(str(mode))
     while word(m, 0x500) != mode:
         time.sleep(0.001)
@@ -132,9 +125,10 @@ def key_latency(folder: Path, mode: int) -> float:
         m.close()
 
 
-def prompt_guest(folder: Path):
+def prompt_guest(folder: Path, name: str = "prompt.img"):
+    """The idle_waits guest booted to its "mode 1-9?" prompt (halted in INT 16h AH=00h)."""
     from engine.machine import Machine, MachineConfig
-    image = folder / "prompt.img"
+    image = folder / name
     shutil.copy(GUEST, image)
     m = Machine(MachineConfig(fda=str(image)))
     thread = threading.Thread(target=m.run, daemon=True)

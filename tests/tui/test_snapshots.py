@@ -37,6 +37,26 @@ def steady(run_before):
     return run
 
 
+def demo_running(monkeypatch) -> None:
+    """The demo VM running, the console's live status figures fixed for the picture."""
+    import tui.screens.console as console
+    monkeypatch.setattr(console.manager, "status", lambda name: {
+        "state": "running", "mips": 1.5, "disk_reads": 10, "disk_writes": 0, "serial": []})
+    manager.create_vm("demo", demo=True)
+    manager.start_vm("demo")
+
+
+async def demo_console(pilot):
+    """The demo VM's console, opened and composed, once the shell's prompt is on it."""
+    from tui.widgets.console_view import ConsoleView
+    pilot.app.open_console("demo")
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "ConsoleScreen"
+                   and len(pilot.app.screen.query(ConsoleView)) > 0)
+    view = pilot.app.screen.query_one(ConsoleView)
+    await wait_for(pilot, lambda: any("xtbox>" in ln for ln in view.text_lines()))
+    return view
+
+
 def vms_listed(n: int):
     async def run_before(pilot) -> None:
         await wait_for(pilot, lambda: len(getattr(pilot.app.screen, "vms", [])) == n)
@@ -147,19 +167,10 @@ def test_settings_screen(fixed_home, snap_compare):
 
 def test_console_and_menu(fixed_home, snap_compare, monkeypatch):
     """The console on the demo VM at its prompt; the status line's live figures are fixed."""
-    import tui.screens.console as console
-    from tui.widgets.console_view import ConsoleView
-    monkeypatch.setattr(console.manager, "status", lambda name: {
-        "state": "running", "mips": 1.5, "disk_reads": 10, "disk_writes": 0, "serial": []})
-    manager.create_vm("demo", demo=True)
-    manager.start_vm("demo")
+    demo_running(monkeypatch)
 
     async def run_before(pilot) -> None:
-        pilot.app.open_console("demo")
-        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "ConsoleScreen"
-                       and pilot.app.screen.query(ConsoleView))
-        view = pilot.app.screen.query_one(ConsoleView)
-        await wait_for(pilot, lambda: any("xtbox>" in ln for ln in view.text_lines()))
+        view = await demo_console(pilot)
         await pilot.press(*"help", "enter")
         await wait_for(pilot, lambda: any("load" in ln for ln in view.text_lines()))
         await pilot.pause(0.3)
@@ -174,20 +185,12 @@ def test_console_at_80x24_with_the_prompt_on_the_last_row(fixed_home, snap_compa
     """80x24, the usual terminal: no frame, no status line, every column; the guest's output
     has reached its last row and the view follows the cursor (row 1 hidden above). The
     hardware cursor is held in its on phase."""
-    import tui.screens.console as console
     from tui.widgets.console_view import ConsoleView
     monkeypatch.setattr(ConsoleView, "_blink_cursor", lambda self: None)
-    monkeypatch.setattr(console.manager, "status", lambda name: {
-        "state": "running", "mips": 1.5, "disk_reads": 10, "disk_writes": 0, "serial": []})
-    manager.create_vm("demo", demo=True)
-    manager.start_vm("demo")
+    demo_running(monkeypatch)
 
     async def run_before(pilot) -> None:
-        pilot.app.open_console("demo")
-        await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "ConsoleScreen"
-                       and pilot.app.screen.query(ConsoleView))
-        view = pilot.app.screen.query_one(ConsoleView)
-        await wait_for(pilot, lambda: any("xtbox>" in ln for ln in view.text_lines()))
+        view = await demo_console(pilot)
         for _ in range(3):
             await pilot.press(*"help", "enter")
         await pilot.press(*"echo done", "enter")          # the last answer: all typed is done
